@@ -1,0 +1,32 @@
+# The two commands a new user runs: `make demo` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+UV := python3 -m uv
+export UV_LINK_MODE := copy
+
+.PHONY: setup demo test lint typecheck unit bench clean
+
+setup:
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+demo: setup
+	$(UV) run hexad demo run
+
+lint: setup
+	$(UV) run ruff check src tests benchmarks
+	$(UV) run ruff format --check src tests benchmarks
+
+typecheck: setup
+	$(UV) run mypy
+
+test: lint typecheck
+	$(UV) run pytest tests
+
+unit: setup
+	$(UV) run pytest tests/unit -q
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(UV) run python $$b || exit 1; done
+
+clean:
+	rm -rf .hexad .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,3 @@
+from hexad.cli.app import main
+
+main()

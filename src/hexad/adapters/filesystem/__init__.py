@@ -1,0 +1,1 @@
+"""Object store on a local folder (the embedded profile's lake)."""

@@ -1,0 +1,1 @@
+"""Embedded backends on one SQLite file in WAL mode."""

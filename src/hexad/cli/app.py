@@ -1,0 +1,39 @@
+"""The `hexad` entry point: one Typer app with a sub-app per area.
+
+Errors that Hexad raises on purpose (`HexadError`) print as one clear message with the error's exit
+code instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from hexad.cli import config_cmd, demo_cmd, schedules_cmd
+from hexad.errors import HexadError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="hexad",
+    help="Hexad: AI agents for managed service providers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(schedules_cmd.app, name="schedules")
+
+_errors = Console(stderr=True)
+
+
+def main() -> None:
+    """Run the CLI, mapping Hexad errors to a message and an exit code."""
+    try:
+        app()
+    except HexadError as exc:
+        _errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)

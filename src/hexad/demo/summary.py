@@ -1,0 +1,72 @@
+"""What `hexad demo` prints: rows per entity, the planted signals per kind, where the data lives, next steps.
+
+Kept apart from the commands so later steps of the demo (agents, API, dashboard) can add sections
+without touching generation or import. `summary_data` is the `--json` form of the same content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hexad.demo.generator import GenerationResult
+
+__all__ = ["NEXT_STEPS", "render_summary", "summary_data"]
+
+NEXT_STEPS = [
+    "Read the planted findings the agents must recover: {out}/ground_truth.json",
+    "Open a contract document: {out}/contracts/",
+    "Try another company: hexad demo run --seed 8 --fresh",
+    "Write a data set anywhere: hexad demo generate --seed 7 --out ./demo-data --clients 50",
+]
+
+
+def _import_counts(report: Any | None) -> dict[str, dict[str, int]]:
+    """`ImportReport.counts` as plain numbers (empty when nothing was imported)."""
+    if report is None:
+        return {}
+    return {
+        entity: {"inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged}
+        for entity, c in report.counts.items()
+    }
+
+
+def summary_data(result: GenerationResult, report: Any | None = None) -> dict[str, Any]:
+    """Everything the summary shows, as JSON-ready data."""
+    return {
+        "data_dir": str(result.out),
+        "seed": result.seed,
+        "reference_date": result.reference_date,
+        "rows": result.counts,
+        "documents": result.documents,
+        "signals": result.signals,
+        "imported": _import_counts(report),
+        "next_steps": [step.format(out=result.out) for step in NEXT_STEPS],
+    }
+
+
+def render_summary(console: Console, result: GenerationResult, report: Any | None = None) -> None:
+    """Print the rows, signals, location and next steps as Rich tables."""
+    data = summary_data(result, report)
+    imported = data["imported"]
+    rows = Table(
+        "entity", "rows", *(["inserted", "updated", "unchanged"] if imported else []), title="Demo data"
+    )
+    for entity, count in data["rows"].items():
+        extra = imported.get(entity, {})
+        cells = [str(extra.get(k, "-")) for k in ("inserted", "updated", "unchanged")] if imported else []
+        rows.add_row(entity, f"{count:,}", *cells)
+    console.print(rows)
+    signals = Table("signal kind", "planted", title="Planted signals (ground truth)")
+    for kind, count in data["signals"].items():
+        signals.add_row(kind, str(count))
+    console.print(signals)
+    console.print(
+        f"Data: [bold]{data['data_dir']}[/] (seed {data['seed']}, reference date {data['reference_date']}, "
+        f"{data['documents']} contract documents)"
+    )
+    console.print("Next:")
+    for step in data["next_steps"]:
+        console.print(f"  - {step}", highlight=False)

@@ -1,0 +1,78 @@
+"""One exception tree for all of Hexad.
+
+Every error a user can see derives from `HexadError`; each port has its own family so callers can
+catch what they can handle (`QueueError`) and let the rest propagate. Messages say what was expected.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ConflictError",
+    "DemoError",
+    "HexadError",
+    "ImportValidationError",
+    "NotFoundError",
+    "PatternError",
+    "QueueError",
+    "RuntimeStoreError",
+    "ScheduleError",
+    "ScheduleExpressionError",
+    "ValidationError",
+]
+
+
+class HexadError(Exception):
+    """Base of every error Hexad raises on purpose."""
+
+    exit_code: int = 1
+
+
+class ConfigError(HexadError):
+    """A setting is missing or has a value of the wrong form."""
+
+    exit_code = 2
+
+
+class ValidationError(HexadError):
+    """Input at a boundary (file, request, command option) does not have the expected form."""
+
+    exit_code = 2
+
+
+class NotFoundError(HexadError):
+    """A named thing (queue, rule, client, ...) does not exist."""
+
+
+class ConflictError(HexadError):
+    """An optimistic-concurrency check failed: the stored version is not the expected one."""
+
+
+class ImportValidationError(ValidationError):
+    """An import file has rows that do not validate; nothing was committed."""
+
+    exit_code = 1
+
+
+class PatternError(HexadError):
+    """An event pattern is invalid or cannot be evaluated."""
+
+
+class QueueError(HexadError):
+    """A queue operation was refused (size limits, unknown receipt handle, ...)."""
+
+
+class RuntimeStoreError(HexadError):
+    """The runtime's durable store failed or holds data it cannot read."""
+
+
+class ScheduleError(ValidationError):
+    """A schedule's definition (name, time zone, target, window, dates) does not have the expected form."""
+
+
+class ScheduleExpressionError(ScheduleError):
+    """A cron(), rate() or at() expression is invalid; the message names the field and what it expects."""
+
+
+class DemoError(HexadError):
+    """The demo data set cannot be generated, found or imported (the message says which and where)."""

@@ -1,0 +1,29 @@
+"""The composition root: builds the backends a profile needs, once, at start-up.
+
+Only this module and `hexad.adapters` know which engine backs which port; everything else receives a
+port. Each function reads the settings and returns a ready service.
+"""
+
+from __future__ import annotations
+
+from hexad.adapters.sqlite.database import SqliteDatabase, open_database
+from hexad.adapters.sqlite.schedules import SqliteScheduleStore
+from hexad.config import Settings, get_settings
+from hexad.runtime.clock import Clock, SystemClock
+from hexad.runtime.schedules.service import FiringSink, SchedulerService
+
+__all__ = ["runtime_database", "scheduler"]
+
+
+def runtime_database(settings: Settings | None = None) -> SqliteDatabase:
+    """The embedded runtime's shared SQLite file."""
+    settings = settings or get_settings()
+    return open_database(settings.runtime_database_path)
+
+
+def scheduler(
+    settings: Settings | None = None, *, sink: FiringSink | None = None, clock: Clock | None = None
+) -> SchedulerService:
+    """The scheduler service on the runtime file; pass `sink` to run it, omit it to manage schedules."""
+    store = SqliteScheduleStore(runtime_database(settings))
+    return SchedulerService(store, clock or SystemClock(), sink)
