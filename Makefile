@@ -8,6 +8,8 @@ export UV_LINK_MODE := copy
 setup:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
+	@command -v tesseract >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q tesseract-ocr >/dev/null; }
 
 demo: setup
 	$(UV) run hexad demo run
