@@ -1,0 +1,1 @@
+"""Who may do what: the built-in user pool's passwords, tokens, MFA, roles and rate limits."""
