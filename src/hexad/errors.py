@@ -7,13 +7,17 @@ catch what they can handle (`QueueError`) and let the rest propagate. Messages s
 from __future__ import annotations
 
 __all__ = [
+    "AgentError",
+    "AuthenticationError",
     "ConfigError",
     "ConflictError",
     "DemoError",
+    "FindingNotFoundError",
     "HexadError",
     "ImportValidationError",
     "NotFoundError",
     "PatternError",
+    "PermissionDeniedError",
     "QueueError",
     "RuntimeStoreError",
     "ScheduleError",
@@ -76,3 +80,21 @@ class ScheduleExpressionError(ScheduleError):
 
 class DemoError(HexadError):
     """The demo data set cannot be generated, found or imported (the message says which and where)."""
+
+
+class AgentError(HexadError):
+    """An agent cannot run: unknown agent, missing or malformed input data (the message names it)."""
+
+
+class FindingNotFoundError(AgentError, NotFoundError):
+    """No finding has the given id."""
+
+    exit_code = 3
+
+
+class AuthenticationError(HexadError):
+    """Credentials or a token were missing, wrong, expired or revoked (the API answers 401)."""
+
+
+class PermissionDeniedError(HexadError):
+    """The caller is known but its roles do not hold the permission (the API answers 403)."""
