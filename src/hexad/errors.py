@@ -7,7 +7,10 @@ catch what they can handle (`QueueError`) and let the rest propagate. Messages s
 from __future__ import annotations
 
 __all__ = [
+    "ActorError",
+    "ActorStoppedError",
     "AgentError",
+    "AskTimeoutError",
     "AuthenticationError",
     "ConfigError",
     "ConflictError",
@@ -98,3 +101,15 @@ class AuthenticationError(HexadError):
 
 class PermissionDeniedError(HexadError):
     """The caller is known but its roles do not hold the permission (the API answers 403)."""
+
+
+class ActorError(HexadError):
+    """The actor runtime refused an operation (a taken name, a stopped actor, an unknown agent...)."""
+
+
+class ActorStoppedError(ActorError):
+    """A message or question went to an actor that has stopped (or stopped before answering)."""
+
+
+class AskTimeoutError(ActorError):
+    """An actor did not answer a question within the caller's timeout."""

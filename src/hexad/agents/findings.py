@@ -1,0 +1,240 @@
+"""`FindingStore`: the findings every agent writes, in the domain database's `findings` table.
+
+One row per (agent, kind, subject): re-running an agent updates its findings in place instead of
+piling up copies, so a person's acknowledgement survives the nightly run. A full run also resolves
+the agent's open findings it no longer produces (the problem went away); a run for one subject only
+touches that subject's rows. SQLAlchemy Core keeps the store the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from hexad.agents.base import SEVERITIES, FindingDraft
+from hexad.config import Settings
+from hexad.errors import FindingNotFoundError, ValidationError
+from hexad.runtime.clock import Clock, SystemClock
+
+__all__ = ["FINDINGS", "Finding", "FindingStatus", "FindingStore", "SaveReport", "open_finding_store"]
+
+FindingStatus = Literal["open", "acknowledged", "resolved"]
+_STATUSES: tuple[str, ...] = get_args(FindingStatus)
+_metadata = sa.MetaData()
+
+FINDINGS = sa.Table(
+    "findings",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("agent", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("subject_type", sa.String(64), nullable=False),
+    sa.Column("subject_id", sa.String(128), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("recommended_action", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("agent", "kind", "subject_type", "subject_id", name="uq_findings_subject"),
+    sa.Index("ix_findings_listing", "agent", "status", "kind"),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A stored finding: the draft's fields plus identity, status and timestamps."""
+
+    id: int
+    agent: str
+    kind: str
+    subject_type: str
+    subject_id: str
+    severity: str
+    score: float
+    summary: str
+    evidence: dict[str, Any]
+    recommended_action: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (timestamps ISO 8601) for `--json` and the API."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        for name in ("created_at", "updated_at", "resolved_at"):
+            value = data[name]
+            data[name] = None if value is None else value.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class SaveReport:
+    """How a save changed the store."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    resolved: int = 0
+
+
+def _content(draft: FindingDraft) -> dict[str, Any]:
+    return {
+        "severity": draft.severity,
+        "score": round(float(draft.score), 4),
+        "summary": draft.summary,
+        "evidence": json.dumps(draft.evidence, sort_keys=True, default=str),
+        "recommended_action": draft.recommended_action,
+    }
+
+
+class FindingStore:
+    """Findings over a SQLAlchemy engine; creates its table on first use."""
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self._engine = engine
+        self._clock = clock or SystemClock()
+        _metadata.create_all(engine, tables=[FINDINGS], checkfirst=True)
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    def save(self, agent: str, drafts: Sequence[FindingDraft], *, full_run: bool) -> SaveReport:
+        """Upsert the drafts (idempotent); a full run resolves the agent's findings not produced again."""
+        _check_drafts(drafts)
+        now = self._now()
+        with self._engine.begin() as conn:
+            existing = {
+                (row.kind, row.subject_type, row.subject_id): row
+                for row in conn.execute(sa.select(FINDINGS).where(FINDINGS.c.agent == agent))
+            }
+            inserts, updates, unchanged, seen = _plan(agent, drafts, existing, now)
+            if inserts:
+                conn.execute(FINDINGS.insert(), inserts)
+            for row_id, values in updates:
+                conn.execute(FINDINGS.update().where(FINDINGS.c.id == row_id).values(**values))
+            stale = [row.id for key, row in existing.items() if key not in seen and row.status != "resolved"]
+            resolved = len(stale) if full_run else 0
+            if full_run and stale:
+                conn.execute(
+                    FINDINGS.update()
+                    .where(FINDINGS.c.id.in_(stale))
+                    .values(status="resolved", resolved_at=now, updated_at=now)
+                )
+        return SaveReport(new=len(inserts), updated=len(updates), unchanged=unchanged, resolved=resolved)
+
+    def list(
+        self,
+        *,
+        agent: str | None = None,
+        kind: str | None = None,
+        severity: str | None = None,
+        status: str | None = None,
+        subject_id: str | None = None,
+        limit: int = 100,
+        cursor: int | None = None,
+    ) -> list[Finding]:
+        """Findings matching every given filter, by id; pass the last id as `cursor` for the next page."""
+        query = sa.select(FINDINGS).order_by(FINDINGS.c.id).limit(max(1, limit))
+        filters = {"agent": agent, "kind": kind, "severity": severity, "status": status}
+        filters["subject_id"] = subject_id
+        for name, value in filters.items():
+            if value is not None:
+                query = query.where(FINDINGS.c[name] == value)
+        if cursor is not None:
+            query = query.where(FINDINGS.c.id > cursor)
+        with self._engine.connect() as conn:
+            return [_finding(row) for row in conn.execute(query)]
+
+    def get(self, finding_id: int) -> Finding:
+        """One finding by id, or `FindingNotFoundError`."""
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(FINDINGS).where(FINDINGS.c.id == finding_id)).first()
+        if row is None:
+            raise FindingNotFoundError(f"no finding with id {finding_id}")
+        return _finding(row)
+
+    def set_status(self, finding_id: int, status: str) -> Finding:
+        """Acknowledge, resolve or reopen a finding."""
+        if status not in _STATUSES:
+            raise ValidationError(f"status: expected one of {', '.join(_STATUSES)}, got {status!r}")
+        now = self._now()
+        values: dict[str, Any] = {"status": status, "updated_at": now}
+        values["resolved_at"] = now if status == "resolved" else None
+        with self._engine.begin() as conn:
+            result = conn.execute(FINDINGS.update().where(FINDINGS.c.id == finding_id).values(**values))
+        if result.rowcount == 0:
+            raise FindingNotFoundError(f"no finding with id {finding_id}")
+        return self.get(finding_id)
+
+
+def _plan(
+    agent: str, drafts: Sequence[FindingDraft], existing: dict[tuple[str, str, str], Any], now: datetime
+) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], int, set[tuple[str, str, str]]]:
+    inserts: list[dict[str, Any]] = []
+    updates: list[tuple[int, dict[str, Any]]] = []
+    unchanged = 0
+    seen: set[tuple[str, str, str]] = set()
+    for draft in drafts:
+        key = (draft.kind, draft.subject_type, draft.subject_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        content = _content(draft)
+        row = existing.get(key)
+        if row is None:
+            identity = {"agent": agent, "kind": key[0], "subject_type": key[1], "subject_id": key[2]}
+            stamps = {"status": "open", "created_at": now, "updated_at": now, "resolved_at": None}
+            inserts.append(identity | content | stamps)
+        elif row.status == "resolved" or any(getattr(row, k) != v for k, v in content.items()):
+            reopened = {"status": "open", "resolved_at": None} if row.status == "resolved" else {}
+            updates.append((row.id, content | reopened | {"updated_at": now}))
+        else:
+            unchanged += 1
+    return inserts, updates, unchanged, seen
+
+
+def _check_drafts(drafts: Sequence[FindingDraft]) -> None:
+    for index, draft in enumerate(drafts):
+        if draft.severity not in SEVERITIES:
+            raise ValidationError(
+                f"finding {index} ({draft.kind} {draft.subject_id}): severity expected one of "
+                f"{', '.join(SEVERITIES)}, got {draft.severity!r}"
+            )
+        if not 0.0 <= float(draft.score) <= 1.0:
+            raise ValidationError(
+                f"finding {index} ({draft.kind} {draft.subject_id}): "
+                f"score expected in [0, 1], got {draft.score}"
+            )
+
+
+def _finding(row: Any) -> Finding:
+    return Finding(
+        id=int(row.id), agent=row.agent, kind=row.kind, subject_type=row.subject_type,
+        subject_id=row.subject_id, severity=row.severity, score=float(row.score), summary=row.summary,
+        evidence=json.loads(row.evidence), recommended_action=row.recommended_action, status=row.status,
+        created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
+        resolved_at=None if row.resolved_at is None else _utc(row.resolved_at),
+    )  # fmt: skip
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def open_finding_store(settings: Settings, clock: Clock | None = None) -> FindingStore:
+    """The store on the domain database named by the settings (a SQLite file in HEXAD_HOME by default)."""
+    url = settings.effective_database_url
+    if url.startswith("sqlite:///"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+    return FindingStore(sa.create_engine(url), clock)

@@ -1,0 +1,24 @@
+"""The registered agents by name, and an actor factory per agent for the supervisor.
+
+Each agents module adds itself to `AGENTS` with one line, so the CLI, the service, the benchmark and
+the actor system all see the same set without knowing the agents individually.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hexad.agents.base import Agent
+from hexad.errors import AgentError
+
+__all__ = ["AGENTS", "create_agent"]
+
+AGENTS: dict[str, Callable[[], Agent]] = {}
+
+
+def create_agent(name: str) -> Agent:
+    """A fresh agent by name, or an `AgentError` naming the registered ones."""
+    factory = AGENTS.get(name)
+    if factory is None:
+        raise AgentError(f"unknown agent {name!r}: expected one of {', '.join(sorted(AGENTS))}")
+    return factory()

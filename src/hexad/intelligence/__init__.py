@@ -1,0 +1,1 @@
+"""Analysis helpers the agents share: anomaly scoring (and, later, forecasting, search, LLMs)."""
