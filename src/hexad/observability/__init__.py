@@ -1,0 +1,1 @@
+"""Seeing what Hexad does: the audit log, metrics, traces and structured logs."""
