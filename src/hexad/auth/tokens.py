@@ -173,6 +173,10 @@ class RefreshTokens:
         if record is not None:
             self._store.revoke_family(record.family)
 
+    def revoke_subject(self, subject: str) -> int:
+        """End every session of a user (password reset, account disabled)."""
+        return self._store.revoke_subject(subject)
+
     def _issue(self, subject: str, family: str) -> str:
         token = secrets.token_urlsafe(32)
         expires = self._clock.time() + REFRESH_TOKEN_SECONDS

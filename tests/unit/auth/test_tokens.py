@@ -4,32 +4,12 @@ import json
 import jwt
 import pytest
 
-from hexad.auth.tokens import ACCESS_TOKEN_SECONDS, RefreshRecord, RefreshTokens, TokenIssuer
+from hexad.auth.tokens import ACCESS_TOKEN_SECONDS, RefreshTokens, TokenIssuer
 from hexad.errors import AuthenticationError
 from hexad.runtime.clock import ManualClock
+from tests.unit.auth.memory_stores import MemoryRefreshStore
 
 SECRET = "s" * 40
-
-
-class MemoryRefreshStore:
-    def __init__(self) -> None:
-        self.records: dict[str, RefreshRecord] = {}
-
-    def get(self, token_hash: str) -> RefreshRecord | None:
-        return self.records.get(token_hash)
-
-    def save(self, record: RefreshRecord) -> None:
-        self.records[record.token_hash] = record
-
-    def revoke_family(self, family: str) -> int:
-        hits = [r for r in self.records.values() if r.family == family]
-        for record in hits:
-            self.records[record.token_hash] = RefreshRecord(**{**record.__dict__, "revoked": True})
-        return len(hits)
-
-    def revoke_subject(self, subject: str) -> int:
-        families = {r.family for r in self.records.values() if r.subject == subject}
-        return sum(self.revoke_family(family) for family in families)
 
 
 def test_access_token_round_trip() -> None:
