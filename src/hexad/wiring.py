@@ -6,13 +6,16 @@ port. Each function reads the settings and returns a ready service.
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
+
 from hexad.adapters.sqlite.database import SqliteDatabase, open_database
 from hexad.adapters.sqlite.schedules import SqliteScheduleStore
 from hexad.config import Settings, get_settings
+from hexad.domain.database import engine_for
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.runtime.schedules.service import FiringSink, SchedulerService
 
-__all__ = ["runtime_database", "scheduler"]
+__all__ = ["domain_engine", "runtime_database", "scheduler"]
 
 
 def runtime_database(settings: Settings | None = None) -> SqliteDatabase:
@@ -27,3 +30,8 @@ def scheduler(
     """The scheduler service on the runtime file; pass `sink` to run it, omit it to manage schedules."""
     store = SqliteScheduleStore(runtime_database(settings))
     return SchedulerService(store, clock or SystemClock(), sink)
+
+
+def domain_engine(settings: Settings | None = None) -> Engine:
+    """The SQLAlchemy engine on the domain database (`settings.effective_database_url`), one per URL."""
+    return engine_for(settings)
