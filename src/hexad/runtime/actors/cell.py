@@ -109,7 +109,14 @@ class Cell:
         receive = self.actor.receive  # type: ignore[union-attr]
         count = 0
         try:
-            while mailbox and self.status is _RUNNING:
+            while self.status is _RUNNING:
+                if not mailbox:
+                    # Linger for one loop turn: in a conversation the answer usually arrives now,
+                    # and reusing this task is far cheaper than creating a new one.
+                    await asyncio.sleep(0)
+                    if not mailbox:
+                        return
+                    continue
                 message, reply = mailbox.popleft()
                 started = perf_counter()
                 try:
