@@ -18,10 +18,12 @@ __all__ = [
     "FindingNotFoundError",
     "HexadError",
     "ImportValidationError",
+    "InvalidReceiptHandleError",
     "NotFoundError",
     "PatternError",
     "PermissionDeniedError",
     "QueueError",
+    "QueueLimitError",
     "RuntimeStoreError",
     "ScheduleError",
     "ScheduleExpressionError",
@@ -67,6 +69,16 @@ class PatternError(HexadError):
 
 class QueueError(HexadError):
     """A queue operation was refused (size limits, unknown receipt handle, ...)."""
+
+
+class QueueLimitError(QueueError):
+    """A queue request breaks a limit or rule (size, batch length, FIFO group, timeout range)."""
+
+    exit_code = 2
+
+
+class InvalidReceiptHandleError(QueueError):
+    """A receipt handle was never issued, or is no longer the message's current one."""
 
 
 class RuntimeStoreError(HexadError):

@@ -9,13 +9,15 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from hexad.adapters.sqlite.database import SqliteDatabase, open_database
+from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.adapters.sqlite.schedules import SqliteScheduleStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
 from hexad.runtime.clock import Clock, SystemClock
+from hexad.runtime.queues import QueueService
 from hexad.runtime.schedules.service import FiringSink, SchedulerService
 
-__all__ = ["domain_engine", "runtime_database", "scheduler"]
+__all__ = ["domain_engine", "queue_service", "runtime_database", "scheduler"]
 
 
 def runtime_database(settings: Settings | None = None) -> SqliteDatabase:
@@ -30,6 +32,21 @@ def scheduler(
     """The scheduler service on the runtime file; pass `sink` to run it, omit it to manage schedules."""
     store = SqliteScheduleStore(runtime_database(settings))
     return SchedulerService(store, clock or SystemClock(), sink)
+
+
+_queue_backends: dict[SqliteDatabase, SqliteQueueBackend] = {}
+
+
+def queue_service(settings: Settings | None = None, *, clock: Clock | None = None) -> QueueService:
+    """The queue service on the runtime file.
+
+    Every service on one file shares one backend, so a long poll wakes as soon as any of them sends.
+    """
+    database = runtime_database(settings)
+    backend = _queue_backends.get(database)
+    if backend is None:
+        backend = _queue_backends.setdefault(database, SqliteQueueBackend(database))
+    return QueueService(backend, clock or SystemClock())
 
 
 def domain_engine(settings: Settings | None = None) -> Engine:

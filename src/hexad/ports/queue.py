@@ -70,6 +70,8 @@ class Message:
     sent_at: float
     group_id: str | None = None
     last_error: str | None = None
+    source_queue: str | None = None  # set on a dead-lettered message: the queue it came from
+    deduplication_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,18 @@ class QueueBackend(Protocol):
         """
         ...
 
-    async def delete(self, queue: str, receipt_handle: str) -> None:
-        """Delete a received message; a stale handle of a deleted message is a no-op."""
+    async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
+        """Delete received messages in one transaction; a stale handle (re-received or gone) is a no-op.
+
+        `QueueError` for a handle this backend never issued (malformed).
+        """
         ...
 
     async def change_visibility(self, queue: str, receipt_handle: str, timeout: float, now: float) -> None:
-        """Make a received message visible again at `now + timeout` (0 = at once)."""
+        """Make a received message visible again at `now + timeout` (0 = at once).
+
+        `QueueError` if the handle is not the message's current one (deleted or received again).
+        """
         ...
 
     async def record_error(self, queue: str, receipt_handle: str, error: str) -> None:
@@ -127,7 +135,22 @@ class QueueBackend(Protocol):
         ...
 
     async def move(self, source: str, receipt_handle: str, destination: str, now: float) -> None:
-        """Move a received message to another queue atomically, keeping its id, body and last error."""
+        """Move a received message to another queue atomically (dead-lettering it).
+
+        It keeps its id, body, attributes, group, sent time and last error, remembers `source`, and is
+        visible at once with a receive count of 0.
+        """
+        ...
+
+    async def redrive(
+        self, dead_letter_queue: str, destination: str | None, limit: int | None, now: float
+    ) -> int:
+        """Move visible messages of a dead-letter queue back, oldest first; returns how many moved.
+
+        They go to `destination`, or (None) each to the queue it came from, in one transaction;
+        messages whose source queue no longer exists stay. Moved messages are visible at once with a
+        receive count of 0.
+        """
         ...
 
     async def purge(self, queue: str) -> int:
@@ -139,5 +162,5 @@ class QueueBackend(Protocol):
         ...
 
     async def peek(self, queue: str, limit: int, now: float) -> list[Message]:
-        """Look at messages without receiving them (receipt handles are empty)."""
+        """Look at live messages, oldest first, in any state, without receiving them (empty handles)."""
         ...
