@@ -14,7 +14,9 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "ConflictError",
+    "ContractNotFoundError",
     "DemoError",
+    "DocumentError",
     "FindingNotFoundError",
     "HexadError",
     "ImportValidationError",
@@ -125,3 +127,15 @@ class ActorStoppedError(ActorError):
 
 class AskTimeoutError(ActorError):
     """An actor did not answer a question within the caller's timeout."""
+
+
+class DocumentError(ValidationError):
+    """A document cannot be read: missing, too large, unsupported type, broken file or no OCR engine."""
+
+    exit_code = 1
+
+
+class ContractNotFoundError(NotFoundError):
+    """No stored contract document has the given id."""
+
+    exit_code = 3
