@@ -9,11 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hexad.agents.base import Agent
+from hexad.agents.cpi import ClientProfitabilityAgent
+from hexad.agents.sli import SoftwareLicenceAgent
 from hexad.errors import AgentError
 
 __all__ = ["AGENTS", "create_agent"]
 
-AGENTS: dict[str, Callable[[], Agent]] = {}
+AGENTS: dict[str, Callable[[], Agent]] = {
+    "cpi": ClientProfitabilityAgent,
+    "sli": SoftwareLicenceAgent,
+}
 
 
 def create_agent(name: str) -> Agent:
