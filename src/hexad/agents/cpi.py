@@ -53,7 +53,8 @@ WITH tech AS (
         * CAST(COALESCE(d.unit_cost, d.unit_price * $share) AS DECIMAL(18, 4))) AS cost
     FROM agreement_additions d JOIN agreements a USING (agreement_id) GROUP BY ALL
 ), licence_cost AS (
-    SELECT client_id, SUM(seats_purchased * CAST(unit_cost AS DECIMAL(18, 2))) AS cost FROM licence_subscriptions GROUP BY ALL
+    SELECT client_id, SUM(seats_purchased * CAST(unit_cost AS DECIMAL(18, 2))) AS cost
+    FROM licence_subscriptions GROUP BY ALL
 ), included AS (
     SELECT client_id, SUM(included_hours) AS hours FROM agreements
     WHERE status = 'active' AND included_hours IS NOT NULL GROUP BY ALL
