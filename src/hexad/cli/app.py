@@ -11,7 +11,7 @@ import sys
 import typer
 from rich.console import Console
 
-from hexad.cli import config_cmd, db_cmd, demo_cmd, patterns_cmd, schedules_cmd
+from hexad.cli import config_cmd, db_cmd, demo_cmd, patterns_cmd, queues_cmd, schedules_cmd
 from hexad.errors import HexadError
 
 __all__ = ["app", "main"]
@@ -27,6 +27,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(patterns_cmd.app, name="patterns")
+app.add_typer(queues_cmd.app, name="queues")
 app.add_typer(schedules_cmd.app, name="schedules")
 
 _errors = Console(stderr=True)
