@@ -12,6 +12,7 @@ __all__ = [
     "AgentError",
     "AskTimeoutError",
     "AuthenticationError",
+    "BusError",
     "ConfigError",
     "ConflictError",
     "ContractNotFoundError",
@@ -26,9 +27,11 @@ __all__ = [
     "PermissionDeniedError",
     "QueueError",
     "QueueLimitError",
+    "RuleError",
     "RuntimeStoreError",
     "ScheduleError",
     "ScheduleExpressionError",
+    "TargetDeliveryError",
     "ValidationError",
 ]
 
@@ -139,3 +142,20 @@ class ContractNotFoundError(NotFoundError):
     """No stored contract document has the given id."""
 
     exit_code = 3
+
+
+class BusError(HexadError):
+    """An event bus operation was refused or a bus's stored data cannot be used."""
+
+
+class RuleError(BusError, ValidationError):
+    """A rule or target definition (name, pattern, schedule, input transformer, ...) is invalid."""
+
+
+class TargetDeliveryError(BusError):
+    """A target refused an event; `retryable=False` sends it straight to the dead-letter queue."""
+
+    def __init__(self, message: str, *, retryable: bool = True, code: str = "TargetError") -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.code = code

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from hexad.adapters.sqlite.bus import SqliteBusStore
 from hexad.adapters.sqlite.database import SqliteDatabase, open_database
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.adapters.sqlite.schedules import SqliteScheduleStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
+from hexad.runtime.bus import BusFiringSink, EventBus
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.runtime.queues import QueueService
 from hexad.runtime.schedules.service import FiringSink, SchedulerService
 
-__all__ = ["domain_engine", "queue_service", "runtime_database", "scheduler"]
+__all__ = [
+    "bus_firing_sink",
+    "domain_engine",
+    "event_bus",
+    "queue_service",
+    "runtime_database",
+    "scheduler",
+]
 
 
 def runtime_database(settings: Settings | None = None) -> SqliteDatabase:
@@ -52,3 +61,32 @@ def queue_service(settings: Settings | None = None, *, clock: Clock | None = Non
 def domain_engine(settings: Settings | None = None) -> Engine:
     """The SQLAlchemy engine on the domain database (`settings.effective_database_url`), one per URL."""
     return engine_for(settings)
+
+
+_event_buses: dict[SqliteDatabase, EventBus] = {}
+
+
+def event_bus(settings: Settings | None = None, *, clock: Clock | None = None) -> EventBus:
+    """The event bus on the runtime file, delivering to queues and mailboxes of `queue_service`.
+
+    Without `clock` every caller in the process shares one bus per file, so callables registered by
+    one component and puts made by another reach the same delivery loop at once.
+    """
+    database = runtime_database(settings)
+    if clock is None and database in _event_buses:
+        return _event_buses[database]
+    used_clock = clock or SystemClock()
+    bus = EventBus(
+        SqliteBusStore(database, now=used_clock.time()),
+        used_clock,
+        queues=queue_service(settings, clock=used_clock),
+        scheduler=scheduler(settings, clock=used_clock),
+    )
+    if clock is None:
+        _event_buses[database] = bus
+    return bus
+
+
+def bus_firing_sink(settings: Settings | None = None, *, clock: Clock | None = None) -> BusFiringSink:
+    """The firing sink a worker's scheduler uses: bus targets via `event_bus`, queue targets via queues."""
+    return BusFiringSink(event_bus(settings, clock=clock), queue_service(settings, clock=clock))

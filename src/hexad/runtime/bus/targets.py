@@ -1,0 +1,197 @@
+"""Target handlers: how one delivery reaches a queue, an agent's mailbox, a webhook or a callable.
+
+A handler is an async callable `(delivery, payload) -> None` that returns once the target accepted
+the event and raises otherwise: `TargetDeliveryError(retryable=False)` skips the remaining retries
+(a webhook's 4xx, a payload the target can never take), anything else is retried with backoff.
+Workflow targets have no built-in handler: the workflow engine plugs one in with
+`EventBus.register_target_handler("workflow", handler)`, and until it does such deliveries wait in
+the outbox, retried like any failing target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+import httpx
+
+from hexad.errors import TargetDeliveryError
+from hexad.ports.bus import Delivery
+from hexad.runtime.bus.transform import MISSING, extract
+
+__all__ = [
+    "CallableTarget",
+    "QueueSender",
+    "TargetHandler",
+    "callable_handler",
+    "group_id",
+    "mailbox_handler",
+    "mailbox_queue",
+    "queue_handler",
+    "webhook_handler",
+]
+
+CallableTarget = Callable[[Any], Awaitable[None] | None]
+
+
+class TargetHandler(Protocol):
+    """Deliver `payload` (the target's input text) for `delivery`; raise if the target refused it."""
+
+    async def __call__(self, delivery: Delivery, payload: str) -> None:
+        """Hand one event to its target."""
+        ...
+
+
+class QueueSender(Protocol):
+    """The part of `hexad.runtime.queues.QueueService` the bus uses."""
+
+    async def ensure_queue(
+        self, name: str, *, fifo: bool = False, dead_letter_queue: str | None = None
+    ) -> Any:
+        """Create the queue if it does not exist."""
+        ...
+
+    async def send(
+        self,
+        queue: str,
+        body: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        delay_seconds: float | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> str:
+        """Store a message; returns its id."""
+        ...
+
+
+def mailbox_queue(agent: str) -> str:
+    """The FIFO queue that is an agent's mailbox."""
+    return f"mailbox-{agent}"
+
+
+def group_id(delivery: Delivery) -> str:
+    """The FIFO group of a delivery: the target's `group_key` value in the event, else the source."""
+    key = delivery.target.group_key
+    if key:
+        value = extract(key, delivery.event.to_dict())
+        if value is not MISSING and value is not None:
+            return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return delivery.event.source
+
+
+def _attributes(delivery: Delivery) -> dict[str, str]:
+    event = delivery.event
+    attributes = {
+        "hexad-event-id": event.id,
+        "hexad-bus": delivery.bus,
+        "hexad-rule": delivery.rule,
+        "traceparent": event.traceparent,
+    }
+    if event.replay_name:
+        attributes["hexad-replay-name"] = event.replay_name
+    return attributes
+
+
+def _deduplication_id(delivery: Delivery, *, per_target: bool) -> str:
+    """The event id (plus the replay, and for queue targets the rule and target), at most 128 chars."""
+    event = delivery.event
+    parts = [event.id]
+    if per_target:
+        parts.append(hashlib.sha256(f"{delivery.rule}/{delivery.target.id}".encode()).hexdigest()[:16])
+    if event.replay_name:
+        parts.append(event.replay_name)
+    text = ":".join(parts)
+    return text if len(text) <= 128 else hashlib.sha256(text.encode()).hexdigest()
+
+
+def queue_handler(queues: QueueSender) -> TargetHandler:
+    """Send to the queue named by the target (which must exist, as in EventBridge).
+
+    The message carries a group id (used by FIFO queues) and a deduplication id per event, rule and
+    target, so a delivery repeated after a crash does not enqueue twice within the dedup window.
+    """
+
+    async def deliver(delivery: Delivery, payload: str) -> None:
+        await queues.send(
+            delivery.target.destination,
+            payload,
+            attributes=_attributes(delivery),
+            group_id=group_id(delivery),
+            deduplication_id=_deduplication_id(delivery, per_target=True),
+        )
+
+    return deliver
+
+
+def mailbox_handler(queues: QueueSender) -> TargetHandler:
+    """Send to the agent's FIFO mailbox `mailbox-<agent>`, deduplicated on the event id."""
+    ensured: set[str] = set()
+
+    async def deliver(delivery: Delivery, payload: str) -> None:
+        queue = mailbox_queue(delivery.target.destination)
+        if queue not in ensured:
+            await queues.ensure_queue(queue, fifo=True)
+            ensured.add(queue)
+        await queues.send(
+            queue,
+            payload,
+            attributes=_attributes(delivery),
+            group_id=group_id(delivery),
+            deduplication_id=_deduplication_id(delivery, per_target=False),
+        )
+
+    return deliver
+
+
+def callable_handler(registry: Mapping[str, CallableTarget]) -> TargetHandler:
+    """Call the Python callable registered under the target's name with the parsed input."""
+
+    async def deliver(delivery: Delivery, payload: str) -> None:
+        function = registry.get(delivery.target.destination)
+        if function is None:
+            raise TargetDeliveryError(
+                f"no callable is registered as {delivery.target.destination!r} in this process",
+                code="CallableNotRegistered",
+            )
+        try:
+            argument: Any = json.loads(payload)
+        except ValueError:
+            argument = payload
+        result = function(argument)
+        if inspect.isawaitable(result):
+            await result
+
+    return deliver
+
+
+def webhook_handler(client: Callable[[], httpx.AsyncClient]) -> TargetHandler:
+    """POST the input to the target's URL; 2xx accepts, 4xx (but 408/429) is final, the rest retried."""
+
+    async def deliver(delivery: Delivery, payload: str) -> None:
+        headers = {
+            "content-type": "application/json",
+            "traceparent": delivery.event.traceparent,
+            "x-hexad-event-id": delivery.event.id,
+        }
+        url = delivery.target.destination
+        try:
+            response = await client().post(
+                url, content=payload.encode(), headers=headers, timeout=delivery.target.timeout_seconds
+            )
+        except httpx.HTTPError as exc:
+            raise TargetDeliveryError(
+                f"webhook {url}: {type(exc).__name__}: {exc}", code="WebhookUnreachable"
+            ) from exc
+        if response.status_code >= 400:
+            final = response.status_code < 500 and response.status_code not in (408, 429)
+            raise TargetDeliveryError(
+                f"webhook {url} answered HTTP {response.status_code}: {response.text[:200]}",
+                retryable=not final,
+                code=f"HTTP{response.status_code}",
+            )
+
+    return deliver
