@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from hexad.errors import ActorStoppedError
 from hexad.runtime.actors.actor import Actor
 from hexad.runtime.actors.metrics import kind_stats
+from hexad.runtime.actors.state import ActorState
 from hexad.runtime.actors.supervision import RestartRecord, SupervisorStrategy
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class Cell:
         self.restart_times: list[float] = []
         self.records: deque[RestartRecord] = deque(maxlen=_RECORDS_KEPT)
         self.queue: str | None = None  # the durable mailbox queue, when bound
+        self.state: ActorState | None = None
         self._stopped: asyncio.Event | None = None
 
     # --- messages

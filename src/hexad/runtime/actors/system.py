@@ -23,8 +23,10 @@ from types import TracebackType
 from typing import Any
 
 from hexad.errors import ActorError, ActorStoppedError, AskTimeoutError
+from hexad.ports.state import StateStore
 from hexad.runtime.actors.actor import Actor
 from hexad.runtime.actors.cell import Cell, Status
+from hexad.runtime.actors.state import ActorState, state_key
 from hexad.runtime.actors.supervision import (
     Directive,
     RestartBudgetExhaustedError,
@@ -38,7 +40,7 @@ from hexad.runtime.clock import Clock, SystemClock
 __all__ = ["ActorContext", "ActorRef", "ActorSystem", "Status"]
 
 _log = logging.getLogger(__name__)
-_NAME = re.compile(r"^[A-Za-z0-9_.:@$-][A-Za-z0-9_.:@$=-]{0,199}$")
+_NAME = re.compile(r"^[A-Za-z0-9_.:@$%~-][A-Za-z0-9_.:@$%~=-]{0,199}$")
 _SYSTEM_LOG_KEPT = 200
 
 
@@ -152,6 +154,19 @@ class ActorContext:
         """Stop `ref` (this actor or a child) after the message in hand, without waiting here."""
         self._cell.system._background(ref.stop())
 
+    @property
+    def state(self) -> ActorState:
+        """This actor's durable state (`ActorError` if the system has no state store)."""
+        cell = self._cell
+        if cell.state is None:
+            store = cell.system.state_store
+            if store is None:
+                raise ActorError(
+                    f"{cell.path} asked for durable state but the actor system has no state store"
+                )
+            cell.state = ActorState(store, state_key(cell.path))
+        return cell.state
+
 
 class ActorSystem:
     """A tree of supervised actors on the running event loop."""
@@ -162,9 +177,11 @@ class ActorSystem:
         *,
         clock: Clock | None = None,
         guardian_strategy: SupervisorStrategy | None = None,
+        state_store: StateStore | None = None,
     ) -> None:
         self.name = name
         self.clock: Clock = clock or SystemClock()
+        self.state_store = state_store
         self._root = Cell(self, None, "", lambda: Actor(), None, guardian_strategy or one_for_one())
         self._root.status = Status.RUNNING
         self._cells: dict[str, Cell] = {}
@@ -226,7 +243,7 @@ class ActorSystem:
         actor = factory()
         name = name if name is not None else f"{type(actor).__name__.lower()}-{next(self._ids)}"
         if not _NAME.match(name):
-            raise ActorError(f"invalid actor name {name!r}: expected 1-200 of A-Z a-z 0-9 _ . : @ $ = -")
+            raise ActorError(f"invalid actor name {name!r}: expected 1-200 of A-Z a-z 0-9 _ . : @ $ % ~ = -")
         if name in parent.children:
             raise ActorError(f"an actor named {name!r} already runs under {parent.path}")
         cell = Cell(self, parent, name, factory, actor)
