@@ -11,6 +11,7 @@ from collections.abc import Callable
 from hexad.agents.base import Agent
 from hexad.agents.cpi import ClientProfitabilityAgent
 from hexad.agents.sli import SoftwareLicenceAgent
+from hexad.agents.vcm import VcmAgent
 from hexad.errors import AgentError
 
 __all__ = ["AGENTS", "create_agent"]
@@ -18,6 +19,7 @@ __all__ = ["AGENTS", "create_agent"]
 AGENTS: dict[str, Callable[[], Agent]] = {
     "cpi": ClientProfitabilityAgent,
     "sli": SoftwareLicenceAgent,
+    "vcm": VcmAgent,
 }
 
 
