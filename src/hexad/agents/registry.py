@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from hexad.agents.base import Agent
 from hexad.agents.cpi import ClientProfitabilityAgent
+from hexad.agents.dsa import DepartmentalSpendAgent
 from hexad.agents.sli import SoftwareLicenceAgent
 from hexad.agents.vcm import VcmAgent
 from hexad.errors import AgentError
@@ -19,6 +20,7 @@ __all__ = ["AGENTS", "create_agent"]
 AGENTS: dict[str, Callable[[], Agent]] = {
     "cpi": ClientProfitabilityAgent,
     "sli": SoftwareLicenceAgent,
+    "dsa": DepartmentalSpendAgent,
     "vcm": VcmAgent,
 }
 
