@@ -12,20 +12,24 @@ from hexad.adapters.sqlite.bus import SqliteBusStore
 from hexad.adapters.sqlite.database import SqliteDatabase, open_database
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.adapters.sqlite.schedules import SqliteScheduleStore
+from hexad.adapters.sqlite.state import SqliteStateStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
+from hexad.runtime.actors.system import ActorSystem
 from hexad.runtime.bus import BusFiringSink, EventBus
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.runtime.queues import QueueService
 from hexad.runtime.schedules.service import FiringSink, SchedulerService
 
 __all__ = [
+    "actor_system",
     "bus_firing_sink",
     "domain_engine",
     "event_bus",
     "queue_service",
     "runtime_database",
     "scheduler",
+    "state_store",
 ]
 
 
@@ -90,3 +94,16 @@ def event_bus(settings: Settings | None = None, *, clock: Clock | None = None) -
 def bus_firing_sink(settings: Settings | None = None, *, clock: Clock | None = None) -> BusFiringSink:
     """The firing sink a worker's scheduler uses: bus targets via `event_bus`, queue targets via queues."""
     return BusFiringSink(event_bus(settings, clock=clock), queue_service(settings, clock=clock))
+
+
+def state_store(settings: Settings | None = None, *, clock: Clock | None = None) -> SqliteStateStore:
+    """The actors' versioned key-value state on the runtime file."""
+    return SqliteStateStore(runtime_database(settings), clock or SystemClock())
+
+
+def actor_system(
+    settings: Settings | None = None, *, clock: Clock | None = None, name: str = "hexad"
+) -> ActorSystem:
+    """An actor system whose actors keep durable state in the runtime file (call inside the event loop)."""
+    clock = clock or SystemClock()
+    return ActorSystem(name, clock=clock, state_store=state_store(settings, clock=clock))

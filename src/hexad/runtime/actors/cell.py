@@ -72,7 +72,7 @@ class Cell:
         self.factory = factory
         self.actor = actor
         self.kind = type(actor).__name__ if actor is not None else "root"
-        self.strategy = strategy or (type(actor).supervisor_strategy if actor is not None else None)
+        self.strategy = strategy or (actor.supervisor_strategy if actor is not None else None)
         self.mailbox: deque[Envelope] = deque()
         self.status = Status.STARTING
         self.task: asyncio.Task[None] | None = None
