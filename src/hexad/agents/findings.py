@@ -9,6 +9,7 @@ touches that subject's rows. SQLAlchemy Core keeps the store the same on SQLite 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from sqlalchemy.engine import Engine
 
 from hexad.agents.base import SEVERITIES, FindingDraft
 from hexad.config import Settings
+from hexad.domain.database import current_revision, engine_for, head_revision, upgrade
+from hexad.domain.models import Finding as FindingRow
 from hexad.errors import FindingNotFoundError, ValidationError
 from hexad.runtime.clock import Clock, SystemClock
 
@@ -26,35 +29,14 @@ __all__ = ["FINDINGS", "Finding", "FindingStatus", "FindingStore", "SaveReport",
 
 FindingStatus = Literal["open", "acknowledged", "resolved"]
 _STATUSES: tuple[str, ...] = get_args(FindingStatus)
-_metadata = sa.MetaData()
-
-FINDINGS = sa.Table(
-    "findings",
-    _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("agent", sa.String(32), nullable=False),
-    sa.Column("kind", sa.String(64), nullable=False),
-    sa.Column("subject_type", sa.String(64), nullable=False),
-    sa.Column("subject_id", sa.String(128), nullable=False),
-    sa.Column("severity", sa.String(16), nullable=False),
-    sa.Column("score", sa.Float, nullable=False),
-    sa.Column("summary", sa.Text, nullable=False),
-    sa.Column("evidence", sa.Text, nullable=False),
-    sa.Column("recommended_action", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
-    sa.UniqueConstraint("agent", "kind", "subject_type", "subject_id", name="uq_findings_subject"),
-    sa.Index("ix_findings_listing", "agent", "status", "kind"),
-)
+FINDINGS: sa.Table = FindingRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
 class Finding:
     """A stored finding: the draft's fields plus identity, status and timestamps."""
 
-    id: int
+    id: str
     agent: str
     kind: str
     subject_type: str
@@ -93,18 +75,17 @@ def _content(draft: FindingDraft) -> dict[str, Any]:
         "severity": draft.severity,
         "score": round(float(draft.score), 4),
         "summary": draft.summary,
-        "evidence": json.dumps(draft.evidence, sort_keys=True, default=str),
+        "evidence": json.loads(json.dumps(draft.evidence, default=str)),
         "recommended_action": draft.recommended_action,
     }
 
 
 class FindingStore:
-    """Findings over a SQLAlchemy engine; creates its table on first use."""
+    """Findings over the domain database's engine (its schema comes from the domain migrations)."""
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
         self._clock = clock or SystemClock()
-        _metadata.create_all(engine, tables=[FINDINGS], checkfirst=True)
 
     def _now(self) -> datetime:
         return self._clock.now()
@@ -142,21 +123,25 @@ class FindingStore:
         status: str | None = None,
         subject_id: str | None = None,
         limit: int = 100,
-        cursor: int | None = None,
+        cursor: str | None = None,
     ) -> list[Finding]:
-        """Findings matching every given filter, by id; pass the last id as `cursor` for the next page."""
-        query = sa.select(FINDINGS).order_by(FINDINGS.c.id).limit(max(1, limit))
+        """Findings matching every filter, oldest first; pass the last id as `cursor` for the next page."""
+        order = (FINDINGS.c.created_at, FINDINGS.c.id)
+        query = sa.select(FINDINGS).order_by(*order).limit(max(1, limit))
         filters = {"agent": agent, "kind": kind, "severity": severity, "status": status}
         filters["subject_id"] = subject_id
         for name, value in filters.items():
             if value is not None:
                 query = query.where(FINDINGS.c[name] == value)
-        if cursor is not None:
-            query = query.where(FINDINGS.c.id > cursor)
         with self._engine.connect() as conn:
+            if cursor is not None:
+                after = conn.execute(sa.select(*order).where(FINDINGS.c.id == cursor)).first()
+                if after is None:
+                    raise ValidationError(f"cursor: no finding with id {cursor!r}")
+                query = query.where(sa.tuple_(*order) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
             return [_finding(row) for row in conn.execute(query)]
 
-    def get(self, finding_id: int) -> Finding:
+    def get(self, finding_id: str) -> Finding:
         """One finding by id, or `FindingNotFoundError`."""
         with self._engine.connect() as conn:
             row = conn.execute(sa.select(FINDINGS).where(FINDINGS.c.id == finding_id)).first()
@@ -164,7 +149,7 @@ class FindingStore:
             raise FindingNotFoundError(f"no finding with id {finding_id}")
         return _finding(row)
 
-    def set_status(self, finding_id: int, status: str) -> Finding:
+    def set_status(self, finding_id: str, status: str) -> Finding:
         """Acknowledge, resolve or reopen a finding."""
         if status not in _STATUSES:
             raise ValidationError(f"status: expected one of {', '.join(_STATUSES)}, got {status!r}")
@@ -193,7 +178,13 @@ def _plan(
         content = _content(draft)
         row = existing.get(key)
         if row is None:
-            identity = {"agent": agent, "kind": key[0], "subject_type": key[1], "subject_id": key[2]}
+            identity = {
+                "id": uuid.uuid4().hex,
+                "agent": agent,
+                "kind": key[0],
+                "subject_type": key[1],
+                "subject_id": key[2],
+            }
             stamps = {"status": "open", "created_at": now, "updated_at": now, "resolved_at": None}
             inserts.append(identity | content | stamps)
         elif row.status == "resolved" or any(getattr(row, k) != v for k, v in content.items()):
@@ -220,9 +211,9 @@ def _check_drafts(drafts: Sequence[FindingDraft]) -> None:
 
 def _finding(row: Any) -> Finding:
     return Finding(
-        id=int(row.id), agent=row.agent, kind=row.kind, subject_type=row.subject_type,
+        id=str(row.id), agent=row.agent, kind=row.kind, subject_type=row.subject_type,
         subject_id=row.subject_id, severity=row.severity, score=float(row.score), summary=row.summary,
-        evidence=json.loads(row.evidence), recommended_action=row.recommended_action, status=row.status,
+        evidence=dict(row.evidence), recommended_action=row.recommended_action, status=row.status,
         created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),
         resolved_at=None if row.resolved_at is None else _utc(row.resolved_at),
     )  # fmt: skip
@@ -233,8 +224,8 @@ def _utc(value: datetime) -> datetime:
 
 
 def open_finding_store(settings: Settings, clock: Clock | None = None) -> FindingStore:
-    """The store on the domain database named by the settings (a SQLite file in HEXAD_HOME by default)."""
-    url = settings.effective_database_url
-    if url.startswith("sqlite:///"):
-        settings.home.mkdir(parents=True, exist_ok=True)
-    return FindingStore(sa.create_engine(url), clock)
+    """The store on the settings' domain database, migrated to the newest schema first if needed."""
+    engine = engine_for(settings)
+    if current_revision(engine=engine) != head_revision():
+        upgrade(engine=engine)
+    return FindingStore(engine, clock)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from hexad.agents.base import FindingDraft
 from hexad.agents.findings import FindingStore, SaveReport, open_finding_store
 from hexad.config import load_settings
+from hexad.domain.database import create_domain_engine, upgrade
 from hexad.errors import FindingNotFoundError, ValidationError
 from hexad.runtime.clock import ManualClock
 
@@ -21,8 +22,10 @@ def _draft(subject: str, score: float = 0.5, kind: str = "margin_erosion") -> Fi
 
 
 @pytest.fixture
-def store() -> FindingStore:
-    return FindingStore(sa.create_engine("sqlite://"), ManualClock(datetime(2026, 9, 30, tzinfo=UTC)))
+def store(tmp_path: Path) -> FindingStore:
+    engine = create_domain_engine(f"sqlite:///{tmp_path / 'domain.db'}")
+    upgrade(engine=engine)
+    return FindingStore(engine, ManualClock(datetime(2026, 9, 30, tzinfo=UTC)))
 
 
 def test_save_is_idempotent(store: FindingStore) -> None:
@@ -62,7 +65,11 @@ def test_list_filters_and_pages(store: FindingStore) -> None:
     store.save("sli", [_draft("LS-1", kind="licence_unused_seats")], full_run=True)
     first = store.list(agent="cpi", limit=2)
     second = store.list(agent="cpi", limit=2, cursor=first[-1].id)
-    assert [f.subject_id for f in first + second] == ["CL-0", "CL-1", "CL-2", "CL-3"]
+    third = store.list(agent="cpi", limit=2, cursor=second[-1].id)
+    subjects = [f.subject_id for f in first + second + third]
+    assert sorted(subjects) == [f"CL-{i}" for i in range(5)]
+    with pytest.raises(ValidationError, match="cursor: no finding"):
+        store.list(cursor="nope")
     assert [f.agent for f in store.list(kind="licence_unused_seats")] == ["sli"]
     assert store.list(severity="critical") == []
 
@@ -76,9 +83,9 @@ def test_set_status_and_unknown_ids(store: FindingStore) -> None:
     with pytest.raises(ValidationError, match="status: expected one of"):
         store.set_status(finding.id, "closed")
     with pytest.raises(FindingNotFoundError):
-        store.get(999)
+        store.get("999")
     with pytest.raises(FindingNotFoundError):
-        store.set_status(999, "resolved")
+        store.set_status("999", "resolved")
 
 
 def test_bad_drafts_are_rejected(store: FindingStore) -> None:
