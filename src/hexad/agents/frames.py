@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from hexad.agents.base import FrameSource
 from hexad.config import Settings
+from hexad.domain.database import engine_for
+from hexad.domain.models import entity_table
 from hexad.demo.files import COLUMNS, DATETIME_COLUMNS, INTEGER_COLUMNS, PARQUET_ENTITIES
 from hexad.errors import AgentError
 
@@ -55,7 +58,7 @@ def _typed(values: pd.Series, name: str) -> pd.Series:
         return values.map(_boolean).astype("boolean")
     if name in _TEXT_COLUMNS or pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
         if _looks_numeric(values, name):
-            return pd.to_numeric(values).astype("float64")
+            return pd.to_numeric(values.map(_plain_number)).astype("float64")
         return values.astype(object).where(values.notna(), None)
     return pd.to_numeric(values).astype("float64")
 
@@ -69,6 +72,13 @@ _NUMERIC_NAMES = (
 
 def _looks_numeric(values: pd.Series, name: str) -> bool:
     return name not in _TEXT_COLUMNS and any(name == n or name.endswith("_" + n) for n in _NUMERIC_NAMES)
+
+
+def _plain_number(value: Any) -> Any:
+    """Decimals (NUMERIC columns) and numeric text as floats; missing stays missing."""
+    if value is None or value is pd.NA:
+        return None
+    return float(value)
 
 
 def _boolean(value: Any) -> Any:
@@ -104,14 +114,23 @@ def frames_from_folder(path: Path) -> FrameSource:
 
 
 def frames_from_database(settings: Settings) -> FrameSource:
-    """A cached source over the domain database, through `hexad.domain.frames.load_frames`."""
-    # Imported late: the domain layer (SQLAlchemy models) is not needed by folder-based runs.
-    domain_frames = importlib.import_module("hexad.domain.frames")
+    """A cached source over the domain database (`hexad.domain.frames.load_frames` when present)."""
+    try:
+        domain_frames: Any = importlib.import_module("hexad.domain.frames")
+    except ModuleNotFoundError:
+        domain_frames = None
+    engine = engine_for(settings)
 
     @cache
     def load(entity: str) -> pd.DataFrame:
-        loaded = domain_frames.load_frames(settings, [entity])
-        frame = loaded[entity] if isinstance(loaded, dict) else loaded
-        return normalise_frame(entity, frame)
+        if domain_frames is not None:
+            loaded = domain_frames.load_frames(settings, [entity])
+            return normalise_frame(entity, loaded[entity] if isinstance(loaded, dict) else loaded)
+        if entity not in COLUMNS:
+            raise AgentError(f"unknown entity {entity!r}: expected one of {', '.join(sorted(COLUMNS))}")
+        table = entity_table(entity)
+        with engine.connect() as conn:
+            raw = pd.read_sql(sa.select(*(table.c[name] for name in COLUMNS[entity])), conn)
+        return normalise_frame(entity, raw)
 
     return load
