@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from hexad.agents.base import FrameSource
 from hexad.config import Settings
+from hexad.demo.files import COLUMNS, DATETIME_COLUMNS, INTEGER_COLUMNS, PARQUET_ENTITIES
 from hexad.domain.database import engine_for
 from hexad.domain.models import entity_table
-from hexad.demo.files import COLUMNS, DATETIME_COLUMNS, INTEGER_COLUMNS, PARQUET_ENTITIES
 from hexad.errors import AgentError
 
 __all__ = ["frames_from_database", "frames_from_folder", "normalise_frame"]
