@@ -11,7 +11,17 @@ import sys
 import typer
 from rich.console import Console
 
-from hexad.cli import config_cmd, db_cmd, demo_cmd, patterns_cmd, queues_cmd, schedules_cmd
+from hexad.cli import (
+    config_cmd,
+    db_cmd,
+    demo_cmd,
+    events_cmd,
+    patterns_cmd,
+    queues_cmd,
+    replay_cmd,
+    rules_cmd,
+    schedules_cmd,
+)
 from hexad.errors import HexadError
 
 __all__ = ["app", "main"]
@@ -26,8 +36,11 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(events_cmd.app, name="events")
 app.add_typer(patterns_cmd.app, name="patterns")
 app.add_typer(queues_cmd.app, name="queues")
+app.command("replay")(replay_cmd.replay)
+app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(schedules_cmd.app, name="schedules")
 
 _errors = Console(stderr=True)
