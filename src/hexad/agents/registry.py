@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from hexad.agents.base import Agent
 from hexad.agents.cpi import ClientProfitabilityAgent
 from hexad.agents.dsa import DepartmentalSpendAgent
+from hexad.agents.ram import ResourceAllocationAgent
 from hexad.agents.sli import SoftwareLicenceAgent
 from hexad.agents.vcm import VcmAgent
 from hexad.errors import AgentError
@@ -28,6 +29,7 @@ AGENTS: dict[str, Callable[[], Agent]] = {
     "sli": SoftwareLicenceAgent,
     "dsa": DepartmentalSpendAgent,
     "vcm": VcmAgent,
+    "ram": ResourceAllocationAgent,
 }
 
 
