@@ -1,7 +1,8 @@
 """The FastAPI application: middleware, error handling, health, metrics and the routers.
 
 `create_app` is a factory so tests build an app per test with their own settings and clock; the
-server (`hexad serve`) builds one per worker process.
+server (`hexad serve`) builds one per worker process. Building the app migrates the domain database
+to the newest revision, so a fresh HEXAD_HOME serves at once.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from hexad import __version__
+from hexad.agents.findings import FindingStore
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from hexad.api.problems import install_problem_handlers
+from hexad.api.routers import findings
+from hexad.api.security import signing_secret
 from hexad.auth.ratelimit import API_LIMIT, CALLER_LIMIT, Limit, RateLimiter
+from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
+from hexad.domain.database import engine_for, upgrade
 from hexad.runtime.clock import Clock, SystemClock
 
-__all__ = ["MAX_REQUEST_BYTES", "create_app"]
+__all__ = ["API_ROUTERS", "MAX_REQUEST_BYTES", "create_app"]
 
 MAX_REQUEST_BYTES = 20 * 1024 * 1024
+# Every router under /api/v1; the authorization-matrix test walks these.
+API_ROUTERS = (findings.router,)
 
 
 def create_app(
@@ -39,8 +47,14 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings, app.state.clock = settings, clock
+    app.state.engine = engine = engine_for(settings)
+    upgrade(engine=engine)
+    app.state.tokens = TokenIssuer(signing_secret(settings), clock)
+    app.state.findings = FindingStore(engine, clock)
     install_problem_handlers(app)
     _add_health(app)
+    for router in API_ROUTERS:
+        app.include_router(router)
     whole, per_caller = RateLimiter(API_LIMIT, clock), RateLimiter(caller_limit, clock)
     app.add_middleware(RateLimit, whole=whole, per_caller=per_caller)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BYTES)

@@ -1,0 +1,163 @@
+"""/api/v1/findings: what the agents found, with evidence; people acknowledge, resolve and comment."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from hexad.agents.findings import Finding, FindingStore
+from hexad.api.pagination import MAX_LIMIT
+from hexad.api.security import Principal, require
+from hexad.domain.models import FindingComment
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
+
+Severity = Literal["low", "medium", "high", "critical"]
+Status = Literal["open", "acknowledged", "resolved"]
+
+
+class FindingOut(BaseModel):
+    """A finding with its evidence (the numbers and the rows they came from)."""
+
+    id: str
+    agent: str
+    kind: str
+    subject_type: str
+    subject_id: str
+    severity: str
+    score: float
+    summary: str
+    evidence: dict[str, Any]
+    recommended_action: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+
+class FindingPage(BaseModel):
+    items: list[FindingOut]
+    next_cursor: str | None = None
+
+
+class CommentIn(BaseModel):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class CommentOut(BaseModel):
+    id: str
+    finding_id: str
+    author: str
+    body: str
+    created_at: datetime
+
+
+def _store(request: Request) -> FindingStore:
+    store: FindingStore = request.app.state.findings
+    return store
+
+
+def _out(finding: Finding) -> FindingOut:
+    return FindingOut(**finding.__dict__)
+
+
+@router.get("", response_model=FindingPage)
+async def list_findings(
+    request: Request,
+    _: Annotated[Principal, Depends(require("findings:read"))],
+    agent: str | None = None,
+    kind: str | None = None,
+    severity: Severity | None = None,
+    status: Status | None = None,
+    subject_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: str | None = None,
+) -> FindingPage:
+    """Findings matching every filter, oldest first; follow `next_cursor` for the next page."""
+    rows = _store(request).list(
+        agent=agent,
+        kind=kind,
+        severity=severity,
+        status=status,
+        subject_id=subject_id,
+        limit=limit + 1,
+        cursor=cursor,
+    )
+    page = rows[:limit]
+    next_cursor = page[-1].id if len(rows) > limit else None
+    return FindingPage(items=[_out(f) for f in page], next_cursor=next_cursor)
+
+
+@router.get("/{finding_id}", response_model=FindingOut)
+async def get_finding(
+    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:read"))]
+) -> FindingOut:
+    """One finding with its evidence."""
+    return _out(_store(request).get(finding_id))
+
+
+@router.post("/{finding_id}/acknowledge", response_model=FindingOut)
+async def acknowledge(
+    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
+) -> FindingOut:
+    """Mark the finding as seen and being handled."""
+    return _out(_store(request).set_status(finding_id, "acknowledged"))
+
+
+@router.post("/{finding_id}/resolve", response_model=FindingOut)
+async def resolve(
+    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
+) -> FindingOut:
+    """Mark the finding as dealt with."""
+    return _out(_store(request).set_status(finding_id, "resolved"))
+
+
+@router.post("/{finding_id}/reopen", response_model=FindingOut)
+async def reopen(
+    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
+) -> FindingOut:
+    """Open a finding again."""
+    return _out(_store(request).set_status(finding_id, "open"))
+
+
+@router.get("/{finding_id}/comments", response_model=list[CommentOut])
+async def list_comments(
+    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:read"))]
+) -> list[CommentOut]:
+    """Comments on a finding, oldest first."""
+    _store(request).get(finding_id)
+    query = (
+        sa.select(*FindingComment.__table__.columns)
+        .where(FindingComment.finding_id == finding_id)
+        .order_by(FindingComment.created_at, FindingComment.id)
+    )
+    with request.app.state.engine.connect() as conn:
+        return [CommentOut(**row._mapping) for row in conn.execute(query)]
+
+
+@router.post("/{finding_id}/comments", response_model=CommentOut, status_code=201)
+async def add_comment(
+    request: Request,
+    finding_id: str,
+    comment: CommentIn,
+    principal: Annotated[Principal, Depends(require("findings:write"))],
+) -> CommentOut:
+    """Add a note to a finding (why it was acknowledged, what was done)."""
+    _store(request).get(finding_id)
+    row = {
+        "id": uuid.uuid4().hex,
+        "finding_id": finding_id,
+        "author": principal.subject,
+        "body": comment.body,
+        "created_at": datetime.fromtimestamp(request.app.state.clock.time(), UTC),
+    }
+    with request.app.state.engine.begin() as conn:
+        conn.execute(sa.insert(FindingComment).values(**row))
+    return CommentOut(**row)
