@@ -23,17 +23,35 @@ index is safe to share between threads: mutation and matching take a lock.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from math import inf
 from typing import Any
 
-from hexad.runtime.patterns.operators import EqualsIgnoreCase, Exact, Exists, Matcher, Prefix, Suffix
+from hexad.runtime.patterns.operators import (
+    AnythingBut,
+    Cidr,
+    EqualsIgnoreCase,
+    Exact,
+    ExactSet,
+    Exists,
+    Matcher,
+    Numeric,
+    Prefix,
+    Suffix,
+    parse_ip,
+)
 from hexad.runtime.patterns.parser import Alternative, FieldCondition
 from hexad.runtime.patterns.pattern import Pattern, compile_pattern
-from hexad.runtime.patterns.values import JsonLeaf, Path, PathTree, value_key
+from hexad.runtime.patterns.values import JsonLeaf, Path, PathTree, as_number, value_key
 from hexad.runtime.patterns.wildcard import Wildcard
 
 __all__ = ["RuleIndex"]
+
+
+_MEMO_SIZE = 1024
+"""Distinct values remembered per step before the memo starts over."""
 
 
 class _State:
@@ -53,12 +71,20 @@ class _Step:
     __slots__ = (
         "absent",
         "any_value",
+        "but_all",
+        "but_excluded",
         "exact",
+        "exact_only",
         "ignore_case",
+        "memo",
+        "networks",
         "next",
+        "numeric",
+        "numeric_table",
         "others",
         "prefixes",
         "prefixes_ignore_case",
+        "single",
         "strings",
         "suffixes",
         "suffixes_ignore_case",
@@ -72,16 +98,26 @@ class _Step:
         self.prefixes_ignore_case: dict[int, dict[str, list[_State]]] = {}
         self.suffixes: dict[int, dict[str, list[_State]]] = {}
         self.suffixes_ignore_case: dict[int, dict[str, list[_State]]] = {}
+        self.networks: dict[tuple[int, int], dict[int, list[_State]]] = {}
+        self.numeric: list[tuple[Numeric, _State]] = []
+        self.numeric_table: _NumericTable | None = None
+        self.but_all: list[_State] = []
+        self.but_excluded: dict[object, set[_State]] = {}
         self.any_value: list[_State] = []
         self.absent: list[_State] = []
         self.others: list[tuple[Matcher, _State]] = []
         self.strings = False
+        self.exact_only = True
+        self.memo: dict[object, tuple[_State, ...]] = {}
+        self.single: tuple[FieldCondition, _State] | None = None
 
     def target(self, condition: FieldCondition) -> _State:
         """The state after `condition`, created (and filed under each of its matchers) when new."""
         state = self.next.get(condition)
         if state is None:
+            self.memo.clear()
             state = self.next[condition] = _State()
+            self.single = (condition, state) if len(self.next) == 1 else None
             for matcher in condition.matchers:
                 self._file(matcher, state)
             if condition.absent:
@@ -90,15 +126,28 @@ class _Step:
 
     def _file(self, matcher: Matcher, state: _State) -> None:
         if isinstance(matcher, Exact):
-            self.exact.setdefault(matcher.key, []).append(state)
-        elif isinstance(matcher, EqualsIgnoreCase):
+            _add(self.exact.setdefault(matcher.key, []), state)
+            return
+        self.exact_only = False
+        if isinstance(matcher, EqualsIgnoreCase):
             for text in matcher.texts:
-                self.ignore_case.setdefault(text, []).append(state)
+                _add(self.ignore_case.setdefault(text, []), state)
             self.strings = True
         elif isinstance(matcher, Prefix | Suffix):
             self._file_affix(matcher, state)
         elif isinstance(matcher, Exists):
-            self.any_value.append(state)
+            _add(self.any_value, state)
+        elif isinstance(matcher, Numeric):
+            self.numeric.append((matcher, state))
+            self.numeric_table = None
+        elif isinstance(matcher, Cidr):
+            version, shift, network = matcher.key
+            _add(self.networks.setdefault((version, shift), {}).setdefault(network, []), state)
+            self.strings = True
+        elif isinstance(matcher, AnythingBut) and isinstance(matcher.excluded, ExactSet):
+            self.but_all.append(state)
+            for key in matcher.excluded.keys:
+                self.but_excluded.setdefault(key, set()).add(state)
         elif isinstance(matcher, Wildcard) and len(matcher.pieces) == 2 and not matcher.pieces[1]:
             self._file_affix(Prefix(matcher.pieces[0]), state)
         elif isinstance(matcher, Wildcard) and len(matcher.pieces) == 2 and not matcher.pieces[0]:
@@ -112,26 +161,52 @@ class _Step:
             tables = self.prefixes_ignore_case if matcher.ignore_case else self.prefixes
         else:
             tables = self.suffixes_ignore_case if matcher.ignore_case else self.suffixes
-        tables.setdefault(len(text), {}).setdefault(text, []).append(state)
+        _add(tables.setdefault(len(text), {}).setdefault(text, []), state)
         self.strings = True
+
+    def remember(self, key: object, value: JsonLeaf) -> tuple[_State, ...]:
+        """The states `value` leads to, kept in a small memo: events repeat their values."""
+        out: list[_State] = []
+        self.advance(value, out)
+        found = tuple(out) if len(out) < 2 else tuple(set(out))
+        memo = self.memo
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = found
+        return found
 
     def advance(self, value: JsonLeaf, out: list[_State]) -> None:
         """Append to `out` every state this leaf value leads to."""
         if type(value) is str:
+            key: object = value
             hit = self.exact.get(value)
             if hit:
                 out.extend(hit)
             if self.strings:
                 self._advance_string(value, out)
         else:
-            hit = self.exact.get(value_key(value))
+            key = value_key(value)
+            hit = self.exact.get(key)
             if hit:
                 out.extend(hit)
+            if self.numeric:
+                number = as_number(value)
+                if number is not None:
+                    self._advance_number(number, out)
         if self.any_value:
             out.extend(self.any_value)
+        if self.but_all:
+            excluded = self.but_excluded.get(key)
+            out.extend(self.but_all if excluded is None else [s for s in self.but_all if s not in excluded])
         for matcher, state in self.others:
             if matcher.matches(value):
                 out.append(state)
+
+    def _advance_number(self, value: float, out: list[_State]) -> None:
+        table = self.numeric_table
+        if table is None:
+            table = self.numeric_table = _NumericTable(self.numeric)
+        table.advance(value, out)
 
     def _advance_string(self, value: str, out: list[_State]) -> None:
         _affixes(self.prefixes, self.suffixes, value, out)
@@ -141,6 +216,62 @@ class _Step:
             if hit:
                 out.extend(hit)
             _affixes(self.prefixes_ignore_case, self.suffixes_ignore_case, lower, out)
+        if self.networks:
+            address = parse_ip(value)
+            if address is not None:
+                for (version, shift), table in self.networks.items():
+                    if version == address[0]:
+                        hit = table.get(address[1] >> shift)
+                        if hit:
+                            out.extend(hit)
+
+
+class _NumericTable:
+    """Numeric ranges cut into elementary segments, so a number finds its states by bisection.
+
+    With bounds b0 < b1 < ... the segments are (-inf, b0), [b0], (b0, b1), [b1], ... (b_last, inf);
+    each segment lists the states of the ranges that contain it.
+    """
+
+    __slots__ = ("bounds", "segments")
+
+    def __init__(self, ranges: list[tuple[Numeric, _State]]) -> None:
+        bounds = sorted(
+            {bound for numeric, _ in ranges for bound in (numeric.low, numeric.high)} - {-inf, inf}
+        )
+        self.bounds = bounds
+        self.segments: list[list[_State]] = []
+        for index in range(2 * len(bounds) + 1):
+            sample = self._sample(index)
+            members = (
+                [] if sample is None else [state for numeric, state in ranges if numeric.contains(sample)]
+            )
+            self.segments.append(members)
+
+    def _sample(self, index: int) -> float | None:
+        bounds = self.bounds
+        position, point = divmod(index, 2)
+        if point:
+            return bounds[position]
+        if position == 0:
+            return bounds[0] - 1.0
+        if position == len(bounds):
+            return bounds[-1] + 1.0
+        low, high = bounds[position - 1], bounds[position]
+        middle = low + (high - low) / 2
+        return middle if low < middle < high else None
+
+    def advance(self, number: float, out: list[_State]) -> None:
+        """Append the states of the ranges holding `number` (already checked against the limits)."""
+        position = bisect_left(self.bounds, number)
+        exact = position < len(self.bounds) and self.bounds[position] == number
+        out.extend(self.segments[2 * position + 1 if exact else 2 * position])
+
+
+def _add(states: list[_State], state: _State) -> None:
+    """Append `state` unless it is already last: a new state files all its matchers in a row."""
+    if not states or states[-1] is not state:
+        states.append(state)
 
 
 def _affixes(
@@ -224,9 +355,10 @@ class RuleIndex:
             return self._walk(self._tree.collect(event))
 
     def _walk(self, values: list[list[JsonLeaf] | None]) -> set[str]:
+        # The automaton is a tree (each state has one parent step), so a state can only be reached
+        # twice from the same step: de-duplicating each step's targets is enough.
         found: set[str] = set()
         stack = [self._root]
-        seen: set[_State] = set()
         reached: list[_State] = []
         while stack:
             state = stack.pop()
@@ -234,17 +366,28 @@ class RuleIndex:
                 found.update(state.names)
             for slot, step in state.steps:
                 field_values = values[slot]
-                if field_values is None:
-                    reached.extend(step.absent)
+                single = step.single
+                if single is not None:
+                    if single[0].satisfied(field_values):
+                        stack.append(single[1])
+                elif field_values is None:
+                    stack.extend(step.absent)
+                elif len(field_values) == 1:
+                    value = field_values[0]
+                    key = value if type(value) is str else value_key(value)
+                    if step.exact_only:
+                        hit = step.exact.get(key)
+                        if hit:
+                            stack.extend(hit)
+                    else:
+                        known = step.memo.get(key)
+                        stack.extend(step.remember(key, value) if known is None else known)
                 else:
                     for value in field_values:
                         step.advance(value, reached)
-            if reached:
-                for nxt in reached:
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
-                reached.clear()
+                    if reached:
+                        stack.extend(reached if len(reached) == 1 else set(reached))
+                        reached.clear()
         return found
 
     def _rebuild(self) -> None:

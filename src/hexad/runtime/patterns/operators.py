@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from hexad.runtime.patterns.values import NUMERIC_LIMIT, JsonLeaf, is_number, value_key
+from hexad.runtime.patterns.values import JsonLeaf, as_number, value_key
 
 __all__ = [
     "AnyOf",
@@ -30,9 +30,9 @@ __all__ = [
     "Numeric",
     "Prefix",
     "Suffix",
+    "parse_ip",
 ]
 
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -138,11 +138,11 @@ class Numeric:
     high_inclusive: bool = False
 
     def matches(self, value: JsonLeaf) -> bool:
-        if not is_number(value):
-            return False
-        number = float(value)  # type: ignore[arg-type]
-        if not -NUMERIC_LIMIT <= number <= NUMERIC_LIMIT:
-            return False
+        number = as_number(value)
+        return number is not None and self.contains(number)
+
+    def contains(self, number: float) -> bool:
+        """True when `number` lies in the range (no type or limit check)."""
         if number < self.low or (number == self.low and not self.low_inclusive):
             return False
         return number < self.high or (number == self.high and self.high_inclusive)
@@ -164,17 +164,55 @@ class Cidr:
 
     network: IpNetwork
 
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """(IP version, bits to shift an address right, the network's shifted address)."""
+        shift = self.network.max_prefixlen - self.network.prefixlen
+        return self.network.version, shift, int(self.network.network_address) >> shift
+
     def matches(self, value: JsonLeaf) -> bool:
         if type(value) is not str:
             return False
-        address = parse_address(value)
-        return address is not None and address.version == self.network.version and address in self.network
+        address = parse_ip(value)
+        if address is None:
+            return False
+        version, shift, network = self.key
+        return address[0] == version and address[1] >> shift == network
+
+
+def parse_ip(text: str) -> tuple[int, int] | None:
+    """(4 or 6, the address as an integer) for an IP address string, else None.
+
+    Dotted IPv4 is parsed by hand (the common case, and `ipaddress` is slow on a hot path) with
+    `ipaddress`'s rules: four decimal octets of at most 255, no leading zeros.
+    """
+    if ":" in text:
+        return _parse_ipv6(text)
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    number = 0
+    for part in parts:
+        octet = _octet(part)
+        if octet < 0:
+            return None
+        number = number << 8 | octet
+    return 4, number
+
+
+def _octet(part: str) -> int:
+    """The value of one IPv4 octet, or -1 when it is not 0-255 in plain decimal without leading zeros."""
+    if not 0 < len(part) <= 3 or not part.isascii() or not part.isdigit():
+        return -1
+    if len(part) > 1 and part[0] == "0":
+        return -1
+    octet = int(part)
+    return octet if octet <= 255 else -1
 
 
 @lru_cache(maxsize=4096)
-def parse_address(text: str) -> IpAddress | None:
-    """The IP address `text` spells, or None; cached because events repeat addresses."""
+def _parse_ipv6(text: str) -> tuple[int, int] | None:
     try:
-        return ipaddress.ip_address(text)
+        return 6, int(ipaddress.IPv6Address(text))
     except ValueError:
         return None

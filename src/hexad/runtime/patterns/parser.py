@@ -16,7 +16,7 @@ import ipaddress
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from hexad.errors import PatternError
@@ -63,12 +63,27 @@ class FieldCondition:
     path: Path
     matchers: tuple[Matcher, ...]
     absent: bool = False
+    _exact: frozenset[object] = field(init=False, compare=False, repr=False)
+    _others: tuple[Matcher, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        exact = frozenset(m.key for m in self.matchers if isinstance(m, Exact))
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_others", tuple(m for m in self.matchers if not isinstance(m, Exact)))
 
     def satisfied(self, values: Sequence[JsonLeaf] | None) -> bool:
         """True when the path's leaf values (None when it has none) satisfy the condition."""
         if values is None:
             return self.absent
-        return any(matcher.matches(value) for matcher in self.matchers for value in values)
+        exact = self._exact
+        others = self._others
+        for value in values:
+            if exact and (value if type(value) is str else value_key(value)) in exact:
+                return True
+            for matcher in others:
+                if matcher.matches(value):
+                    return True
+        return False
 
 
 Alternative = tuple[FieldCondition, ...]

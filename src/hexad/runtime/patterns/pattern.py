@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hexad.runtime.patterns.parser import Alternative, parse_pattern
-from hexad.runtime.patterns.values import PathTree
+from hexad.runtime.patterns.values import JsonLeaf, Path, values_at
 
 __all__ = ["Pattern", "compile_pattern"]
 
@@ -20,16 +20,11 @@ class Pattern:
     with no leaf value (missing, an object, an empty array) matches only `{"exists": false}`.
     """
 
-    __slots__ = ("_alternatives", "_slots", "_tree", "document")
+    __slots__ = ("_alternatives", "document")
 
     def __init__(self, document: dict[str, Any], alternatives: tuple[Alternative, ...]) -> None:
         self.document = document
         self._alternatives = alternatives
-        self._tree = PathTree()
-        self._slots = tuple(
-            tuple(self._tree.slot(condition.path) for condition in alternative)
-            for alternative in alternatives
-        )
 
     @property
     def alternatives(self) -> tuple[Alternative, ...]:
@@ -38,11 +33,21 @@ class Pattern:
 
     def matches(self, event: Mapping[str, Any]) -> bool:
         """True when `event` (a dict as parsed from JSON) matches the pattern."""
-        values = self._tree.collect(event)
-        for alternative, slots in zip(self._alternatives, self._slots, strict=True):
-            if all(
-                condition.satisfied(values[slot]) for condition, slot in zip(alternative, slots, strict=True)
-            ):
+        alternatives = self._alternatives
+        if len(alternatives) == 1:
+            for condition in alternatives[0]:  # noqa: SIM110 - a loop is faster than all() on this path
+                if not condition.satisfied(values_at(event, condition.path)):
+                    return False
+            return True
+        seen: dict[Path, list[JsonLeaf] | None] = {}
+        for alternative in alternatives:
+            for condition in alternative:
+                path = condition.path
+                if path not in seen:
+                    seen[path] = values_at(event, path)
+                if not condition.satisfied(seen[path]):
+                    break
+            else:
                 return True
         return False
 

@@ -20,8 +20,10 @@ __all__ = [
     "JsonLeaf",
     "Path",
     "PathTree",
+    "as_number",
     "is_number",
     "value_key",
+    "values_at",
 ]
 
 Path = tuple[str, ...]
@@ -41,6 +43,14 @@ def is_number(value: object) -> bool:
     return kind is int or kind is float
 
 
+def as_number(value: object) -> float | None:
+    """A JSON number inside the `numeric` limits as a float, else None (strings, bools, 1e400, NaN)."""
+    kind = type(value)
+    if (kind is int or kind is float) and -NUMERIC_LIMIT <= value <= NUMERIC_LIMIT:  # type: ignore[operator]
+        return float(value)  # type: ignore[arg-type]
+    return None
+
+
 def value_key(value: JsonLeaf) -> object:
     """The exact-match identity of a leaf: strings are themselves, other types are tagged."""
     if type(value) is str:
@@ -52,6 +62,48 @@ def value_key(value: JsonLeaf) -> object:
     if value is False:
         return _FALSE
     return ("num", value)
+
+
+_MISSING: Final = object()
+
+
+def values_at(event: object, path: Path) -> list[JsonLeaf] | None:
+    """The leaf values at `path` in `event` (arrays flattened), or None when there are none."""
+    node = event
+    for depth, key in enumerate(path):
+        kind = type(node)
+        if kind is dict:
+            node = node.get(key, _MISSING)  # type: ignore[attr-defined]
+            if node is _MISSING:
+                return None
+        elif kind is list:
+            found: list[JsonLeaf] = []
+            _values_in(node, path[depth:], found)  # type: ignore[arg-type]
+            return found or None
+        else:
+            return None
+    kind = type(node)
+    if kind is list:
+        found = []
+        _values_in(node, (), found)  # type: ignore[arg-type]
+        return found or None
+    if kind is dict:
+        return None
+    return [node]  # type: ignore[list-item]
+
+
+def _values_in(items: list[Any], rest: Path, found: list[JsonLeaf]) -> None:
+    for item in items:
+        kind = type(item)
+        if kind is list:
+            _values_in(item, rest, found)
+        elif kind is dict:
+            if rest:
+                values = values_at(item, rest)
+                if values:
+                    found.extend(values)
+        elif not rest:
+            found.append(item)
 
 
 class _Node:
@@ -106,15 +158,25 @@ class PathTree:
 def _collect_object(
     obj: dict[str, Any], children: dict[str, _Node], values: list[list[JsonLeaf] | None]
 ) -> None:
-    if len(children) <= len(obj):
-        for key, child in children.items():
-            if key in obj:
-                _place(obj[key], child, values)
-    else:
+    if len(children) > len(obj):
         for key, value in obj.items():
             found = children.get(key)
             if found is not None:
                 _place(value, found, values)
+        return
+    for key, child in children.items():
+        value = obj.get(key, _MISSING)
+        if value is _MISSING:
+            continue
+        kind = type(value)
+        if kind is dict or kind is list:
+            _place(value, child, values)
+        elif child.slot >= 0:
+            leaves = values[child.slot]
+            if leaves is None:
+                values[child.slot] = [value]
+            else:
+                leaves.append(value)
 
 
 def _place(value: Any, node: _Node, values: list[list[JsonLeaf] | None]) -> None:
