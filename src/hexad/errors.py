@@ -6,6 +6,8 @@ catch what they can handle (`QueueError`) and let the rest propagate. Messages s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ActorError",
     "ActorStoppedError",
@@ -63,9 +65,17 @@ class ConflictError(HexadError):
 
 
 class ImportValidationError(ValidationError):
-    """An import file has rows that do not validate; nothing was committed."""
+    """An import file has rows that do not validate; nothing was committed.
+
+    `issues` holds every problem found (file, row, column, value, expected), beyond the ones the
+    message shows.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, issues: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.issues = list(issues)
 
 
 class PatternError(HexadError):

@@ -16,6 +16,7 @@ from hexad.cli import (
     db_cmd,
     demo_cmd,
     events_cmd,
+    import_cmd,
     patterns_cmd,
     queues_cmd,
     replay_cmd,
@@ -37,6 +38,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(events_cmd.app, name="events")
+app.command("import")(import_cmd.import_command)
 app.add_typer(patterns_cmd.app, name="patterns")
 app.add_typer(queues_cmd.app, name="queues")
 app.command("replay")(replay_cmd.replay)

@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 
 from hexad.config import get_settings
-from hexad.domain.database import current_revision, head_revision, upgrade
 
 __all__ = ["app"]
 
@@ -21,6 +20,8 @@ def upgrade_command(
     revision: str = typer.Option("head", "--revision", help="migration to reach (default: the newest)"),
 ) -> None:
     """Run the domain migrations up to REVISION (the same migrations on SQLite and PostgreSQL)."""
+    from hexad.domain.database import upgrade  # late: alembic loads only for this command
+
     settings = get_settings()
     reached = upgrade(settings, revision=revision)
     _console.print(f"domain database at revision [bold]{reached}[/] ({settings.masked()['database_url']})")
@@ -29,6 +30,8 @@ def upgrade_command(
 @app.command("current")
 def current_command(as_json: bool = typer.Option(False, "--json", help="print as JSON")) -> None:
     """Show the database's migration revision and the newest one this version ships."""
+    from hexad.domain.database import current_revision, head_revision
+
     settings = get_settings()
     data = {
         "database_url": settings.masked()["database_url"],

@@ -34,6 +34,12 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _cents(value: Decimal) -> Decimal:
+    """Every amount with exactly two places, so `490.0` and `490.00` are the same row value."""
+    return value.quantize(_CENT)
+
+
+_CENT = Decimal("0.01")
 _ID = Kind("id", "identifier text (at most 64 characters)")
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _ID]
 Code = Annotated[
@@ -45,10 +51,16 @@ Name = Annotated[
 ]
 Joined = Annotated[str, StringConstraints(max_length=2_000), Kind("list", "values joined with `;`")]
 Money = Annotated[
-    Decimal, Field(max_digits=14, decimal_places=2), Kind("money", "decimal amount, at most 2 places")
+    Decimal,
+    Field(max_digits=14, decimal_places=2),
+    AfterValidator(_cents),
+    Kind("money", "decimal amount, at most 2 places"),
 ]
 Amount = Annotated[
-    Decimal, Field(max_digits=12, decimal_places=2, ge=0), Kind("decimal", "decimal >= 0, at most 2 places")
+    Decimal,
+    Field(max_digits=12, decimal_places=2, ge=0),
+    AfterValidator(_cents),
+    Kind("decimal", "decimal >= 0, at most 2 places"),
 ]
 Count = Annotated[int, Field(ge=0), Kind("integer", "whole number >= 0")]
 Latitude = Annotated[float, Field(ge=-90, le=90), Kind("coordinate", "latitude in degrees, -90..90")]

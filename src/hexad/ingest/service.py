@@ -1,0 +1,310 @@
+"""`import_paths`: files -> validation -> raw zone -> one transaction of upserts -> `data.imported` events.
+
+All files of one import are checked before anything is written, and written in one database
+transaction: a bad row anywhere means nothing is committed and `ImportValidationError` lists the
+problems (the first 50, then how many more). Entities are written in foreign-key order
+(`IMPORT_ORDER`) whatever order the files come in, and references are checked against the rows
+already stored plus the rows being imported, so a person gets "row 12, column client_id: got
+'CL-9'; expected an existing clients.client_id" instead of a database error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Connection, Engine
+
+from hexad.config import Settings, get_settings
+from hexad.domain.database import engine_for, upgrade
+from hexad.domain.models import IMPORT_ORDER, entity_table
+from hexad.domain.schemas import ENTITIES
+from hexad.errors import ImportValidationError
+from hexad.ingest.readers import SourceFile, expand_paths, read_file
+from hexad.ingest.store import existing_hashes, existing_keys, row_hash, upsert_rows
+from hexad.ingest.validation import ImportIssue, validate_header, validate_rows
+from hexad.lake.objects import ObjectStore, open_object_store
+from hexad.lake.raw import write_raw
+from hexad.runtime.clock import Clock, SystemClock
+
+__all__ = ["EntityCounts", "ImportReport", "Publish", "import_paths"]
+
+Publish = Callable[[list[dict[str, Any]]], Any]
+MAX_SHOWN = 50
+_PROGRESS_ROWS = 20_000
+
+
+@dataclass
+class EntityCounts:
+    """What one import did to one entity."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+@dataclass
+class ImportReport:
+    """Per-entity counts (in import order), the raw-zone objects written and the events published."""
+
+    counts: dict[str, EntityCounts]
+    raw_objects: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(c.rows for c in self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (`hexad import --json`)."""
+        entities = {
+            name: {"inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged, "files": c.files}
+            for name, c in self.counts.items()
+        }
+        return {"entities": entities, "total_rows": self.total_rows, "raw_objects": self.raw_objects}
+
+
+@dataclass
+class _Batch:
+    """The validated rows of one entity, from one or more files."""
+
+    entity: str
+    sources: list[SourceFile] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    origins: list[tuple[SourceFile, int]] = field(default_factory=list)
+
+
+def import_paths(
+    paths: Sequence[Path],
+    *,
+    entity: str | None = None,
+    settings: Settings | None = None,
+    show_progress: bool = False,
+    publish: Publish | None = None,
+    engine: Engine | None = None,
+    store: ObjectStore | None = None,
+    clock: Clock | None = None,
+) -> ImportReport:
+    """Import files (or the files in folders) into the domain database; see the module docstring.
+
+    `publish` receives the `data.imported` entries (EventBridge `PutEvents` shape) after the commit;
+    it may be a coroutine function. Raises `ImportValidationError` (exit code 1) when any row is bad.
+    """
+    settings = settings or get_settings()
+    engine = engine or engine_for(settings)
+    store = store or open_object_store(settings.effective_object_store_url)
+    now = (clock or SystemClock()).now()
+    with _progress(show_progress) as progress:
+        batches = _read_and_validate(paths, entity, progress)
+        upgrade(engine=engine)
+        with engine.begin() as connection:
+            report = _write(connection, batches, store, now, progress)
+    report.events = _events(report)
+    if publish is not None and report.events:
+        _call(publish, report.events)
+    return report
+
+
+def _read_and_validate(
+    paths: Sequence[Path], entity: str | None, progress: Progress | None
+) -> dict[str, _Batch]:
+    files = expand_paths(paths)
+    if not files:
+        raise ImportValidationError(f"no importable files in {', '.join(str(p) for p in paths)}")
+    batches: dict[str, _Batch] = {}
+    issues: list[ImportIssue] = []
+    for path in files:
+        name = _entity_of(path, entity)
+        source = read_file(path, name)
+        batch = batches.setdefault(name, _Batch(name))
+        issues += _validate(source, batch, progress)
+    for batch in batches.values():
+        issues += _duplicates(batch)
+    _raise_if(issues)
+    return batches
+
+
+def _entity_of(path: Path, entity: str | None) -> str:
+    name = (entity or path.stem).strip().lower()
+    if name not in ENTITIES:
+        known = ", ".join(ENTITIES)
+        how = "--entity" if entity else "the file name"
+        raise ImportValidationError(f"{path}: {how} names no entity ({name!r}); expected one of {known}")
+    return name
+
+
+def _validate(source: SourceFile, batch: _Batch, progress: Progress | None) -> list[ImportIssue]:
+    spec = ENTITIES[batch.entity]
+    issues = validate_header(source, spec)
+    if issues:
+        return issues
+    advance = _task(progress, f"checking {source.path.name}", len(source.rows))
+    rows, issues = validate_rows(source, spec, advance)
+    batch.sources.append(source)
+    batch.origins += [(source, i) for i in range(len(rows))]
+    batch.rows += rows
+    return issues
+
+
+def _duplicates(batch: _Batch) -> list[ImportIssue]:
+    key = ENTITIES[batch.entity].natural_key
+    first: dict[tuple[Any, ...], int] = {}
+    issues = []
+    for index, row in enumerate(batch.rows):
+        value = tuple(row[k] for k in key)
+        seen = first.setdefault(value, index)
+        if seen != index:
+            source, number = batch.origins[index]
+            earlier, earlier_number = batch.origins[seen]
+            issues.append(
+                ImportIssue(
+                    str(source.path),
+                    number + 1,
+                    source.line_of(number),
+                    ", ".join(key),
+                    value[0] if len(value) == 1 else value,
+                    f"a unique {'+'.join(key)}; {earlier.path.name} row {earlier_number + 1} has it too",
+                )
+            )
+    return issues
+
+
+def _raise_if(issues: list[ImportIssue]) -> None:
+    if not issues:
+        return
+    shown = "\n  ".join(str(issue) for issue in issues[:MAX_SHOWN])
+    more = f"\n  ... and {len(issues) - MAX_SHOWN} more" if len(issues) > MAX_SHOWN else ""
+    raise ImportValidationError(
+        f"{len(issues)} problem(s) found; nothing was imported:\n  {shown}{more}", issues=issues
+    )
+
+
+def _write(
+    connection: Connection,
+    batches: dict[str, _Batch],
+    store: ObjectStore,
+    now: datetime,
+    progress: Progress | None,
+) -> ImportReport:
+    ordered = [batches[name] for name in IMPORT_ORDER if name in batches]
+    _raise_if(_reference_issues(connection, batches))
+    report = ImportReport(counts={})
+    for batch in ordered:
+        report.counts[batch.entity] = _write_batch(connection, batch, now, progress)
+        for source in batch.sources:
+            day = now.astimezone(UTC).date()
+            report.raw_objects.append(write_raw(store, batch.entity, day, source.path.stem, source.raw))
+    return report
+
+
+def _write_batch(
+    connection: Connection, batch: _Batch, now: datetime, progress: Progress | None
+) -> EntityCounts:
+    spec = ENTITIES[batch.entity]
+    stored = existing_hashes(connection, entity_table(batch.entity), spec.natural_key)
+    counts = EntityCounts(files=[str(s.path) for s in batch.sources])
+    changed: list[dict[str, Any]] = []
+    for row in batch.rows:
+        digest = row_hash(row, spec.columns)
+        previous = stored.get(tuple(row[k] for k in spec.natural_key))
+        if previous == digest:
+            counts.unchanged += 1
+            continue
+        if previous is None:
+            counts.inserted += 1
+        else:
+            counts.updated += 1
+        changed.append({**row, "row_hash": digest, "imported_at": now})
+    advance = _task(progress, f"writing {batch.entity}", len(changed))
+    upsert_rows(connection, entity_table(batch.entity), spec.natural_key, changed, advance)
+    return counts
+
+
+def _reference_issues(connection: Connection, batches: dict[str, _Batch]) -> list[ImportIssue]:
+    """Foreign-key values that are neither stored nor part of this import."""
+    known: dict[tuple[str, str], set[Any]] = {}
+    issues: list[ImportIssue] = []
+    for batch in batches.values():
+        for foreign in entity_table(batch.entity).foreign_keys:
+            target = (foreign.column.table.name, foreign.column.name)
+            if target not in known:
+                known[target] = _known_keys(connection, batches, *target)
+            issues += _missing(batch, foreign.parent.name, target, known[target])
+    return issues
+
+
+def _known_keys(connection: Connection, batches: dict[str, _Batch], entity: str, column: str) -> set[Any]:
+    keys = existing_keys(connection, entity_table(entity), column)
+    if entity in batches:
+        keys.update(row[column] for row in batches[entity].rows)
+    return keys
+
+
+def _missing(batch: _Batch, column: str, target: tuple[str, str], keys: set[Any]) -> list[ImportIssue]:
+    issues = []
+    for index, row in enumerate(batch.rows):
+        value = row[column]
+        if value is not None and value not in keys:
+            source, number = batch.origins[index]
+            expected = f"an existing {target[0]}.{target[1]} (in the database or in this import)"
+            issues.append(
+                ImportIssue(str(source.path), number + 1, source.line_of(number), column, value, expected)
+            )
+    return issues
+
+
+def _events(report: ImportReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "Source": "hexad.ingest",
+            "DetailType": "data.imported",
+            "Detail": {
+                "entity": name,
+                "inserted": c.inserted,
+                "updated": c.updated,
+                "unchanged": c.unchanged,
+                "files": c.files,
+            },
+        }
+        for name, c in report.counts.items()
+    ]
+
+
+def _call(publish: Publish, events: list[dict[str, Any]]) -> None:
+    result = publish(events)
+    if inspect.isawaitable(result):
+        asyncio.run(_await(result))
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+@contextmanager
+def _progress(show: bool) -> Iterator[Progress | None]:
+    if not show:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress:
+        yield progress
+
+
+def _task(progress: Progress | None, description: str, total: int) -> Callable[[int], None] | None:
+    """A progress bar for a large file or table (small ones finish before a bar would help)."""
+    if progress is None or total < _PROGRESS_ROWS:
+        return None
+    task = progress.add_task(description, total=total)
+    return lambda done: progress.advance(task, done)
