@@ -12,10 +12,13 @@ import typer
 from rich.console import Console
 
 from hexad.cli import (
+    agents_cmd,
+    clients_cmd,
     config_cmd,
     db_cmd,
     demo_cmd,
     events_cmd,
+    findings_cmd,
     import_cmd,
     patterns_cmd,
     queues_cmd,
@@ -34,10 +37,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(agents_cmd.app, name="agents")
+app.add_typer(clients_cmd.app, name="clients")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(findings_cmd.app, name="findings")
 app.command("import")(import_cmd.import_command)
 app.add_typer(patterns_cmd.app, name="patterns")
 app.add_typer(queues_cmd.app, name="queues")
