@@ -14,6 +14,7 @@ from hexad.agents.cpi import ClientProfitabilityAgent
 from hexad.agents.dsa import DepartmentalSpendAgent
 from hexad.agents.ram import ResourceAllocationAgent
 from hexad.agents.sli import SoftwareLicenceAgent
+from hexad.agents.spo import SalesPipelineAgent
 from hexad.agents.vcm import VcmAgent
 from hexad.errors import AgentError
 
@@ -30,6 +31,7 @@ AGENTS: dict[str, Callable[[], Agent]] = {
     "dsa": DepartmentalSpendAgent,
     "vcm": VcmAgent,
     "ram": ResourceAllocationAgent,
+    "spo": SalesPipelineAgent,
 }
 
 
