@@ -7,8 +7,10 @@ the arrival order and the first half of every receipt handle, so a delete is a p
 visible rows are chosen, so two receivers, in one process or several, never get the same message.
 
 Visible messages are found through the `(queue, visible_at)` index. FIFO queues take only a prefix of
-each group's messages: a message qualifies when no earlier message of its group is hidden (in flight,
-or waiting out a retry delay), found through the `(queue, group_id, seq)` index.
+each group's messages: a group is available when its first message is visible, and gives its messages
+in order up to the first hidden one (in flight, or waiting out a retry delay). The groups' first
+messages are found by skipping from group to group along the `(queue, group_id, seq)` index, so a
+FIFO receive costs O(groups x log messages), not O(messages).
 
 Expired messages (older than the queue's retention) are never returned or counted; they are deleted
 by a sweep that runs at most once a minute per queue, together with ended deduplication windows.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -64,7 +66,6 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 CREATE INDEX IF NOT EXISTS queue_messages_visible ON queue_messages (queue, visible_at);
 CREATE INDEX IF NOT EXISTS queue_messages_groups ON queue_messages (queue, group_id, seq)
     WHERE group_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS queue_messages_grouped ON queue_messages (queue, seq) WHERE group_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS queue_deduplication (
     queue TEXT NOT NULL,
     deduplication_id TEXT NOT NULL,
@@ -96,14 +97,25 @@ WHERE seq IN (
 RETURNING {_MESSAGE_COLUMNS}
 """
 
-_FIFO_CANDIDATES = """
-SELECT m.seq, m.group_id FROM queue_messages AS m
-WHERE m.queue = :queue AND m.group_id IS NOT NULL AND m.visible_at <= :now AND m.sent_at > :cutoff
-  AND NOT EXISTS (
-    SELECT 1 FROM queue_messages AS p
-    WHERE p.queue = :queue AND p.group_id = m.group_id AND p.seq < m.seq
-      AND p.visible_at > :now AND p.sent_at > :cutoff)
-ORDER BY m.seq LIMIT :scan
+# The first message of each group (found by skipping from group to group along an index), kept
+# when it is visible: those groups can be received from, oldest head first.
+_FIFO_HEADS = """
+WITH RECURSIVE groups (group_id) AS (
+    SELECT MIN(group_id) FROM queue_messages WHERE queue = :queue AND group_id IS NOT NULL
+    UNION ALL
+    SELECT (SELECT MIN(group_id) FROM queue_messages WHERE queue = :queue AND group_id > groups.group_id)
+    FROM groups WHERE groups.group_id IS NOT NULL
+)
+SELECT g.group_id, m.seq FROM groups AS g
+JOIN queue_messages AS m
+  ON m.seq = (SELECT MIN(seq) FROM queue_messages WHERE queue = :queue AND group_id = g.group_id)
+WHERE m.visible_at <= :now
+ORDER BY m.seq LIMIT :limit
+"""
+
+_FIFO_GROUP = """
+SELECT seq, visible_at, sent_at FROM queue_messages
+WHERE queue = :queue AND group_id = :group AND seq >= :head ORDER BY seq LIMIT :limit
 """
 
 _CLAIM = f"""
@@ -112,7 +124,6 @@ UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = :hide_
 WHERE seq IN (SELECT value FROM json_each(:chosen))
 RETURNING {_MESSAGE_COLUMNS}
 """
-_FIFO_SCAN = 100
 
 
 def _config(row: sqlite3.Row) -> QueueConfig:
@@ -147,16 +158,24 @@ def _message(row: sqlite3.Row) -> Message:
     )
 
 
-def _fifo_choice(candidates: Iterable[sqlite3.Row], limit: int) -> list[int]:
-    """Up to `limit` candidates, whole groups first (as SQS does), oldest group first.
+def _fifo_choice(conn: sqlite3.Connection, parameters: dict[str, Any]) -> list[int]:
+    """Up to `limit` messages, whole groups first (as SQS does), oldest group first.
 
-    The candidates are, in arrival order, the messages no hidden message of their group precedes, so
-    each group's candidates are a prefix of that group and any prefix of them keeps the group's order.
+    A group is available when its first message is visible; it then gives its visible messages in
+    order up to the first hidden one (in flight, or waiting out a retry), so order within a group holds.
     """
-    by_group: dict[str, list[int]] = {}
-    for row in candidates:
-        by_group.setdefault(row["group_id"], []).append(row["seq"])
-    return [seq for seqs in by_group.values() for seq in seqs][:limit]
+    limit, now, cutoff = parameters["limit"], parameters["now"], parameters["cutoff"]
+    chosen: list[int] = []
+    for head in conn.execute(_FIFO_HEADS, parameters).fetchall():
+        if len(chosen) == limit:
+            break
+        window = {**parameters, "group": head["group_id"], "head": head["seq"], "limit": limit + 10}
+        for row in conn.execute(_FIFO_GROUP, window).fetchall():
+            if row["visible_at"] > now or len(chosen) == limit:
+                break
+            if row["sent_at"] > cutoff:  # an expired message is gone, not blocking
+                chosen.append(row["seq"])
+    return chosen
 
 
 def _queue_row(rows: Sequence[sqlite3.Row], name: str) -> sqlite3.Row:
@@ -263,9 +282,7 @@ class SqliteQueueBackend:
                 "hide_until": now + visibility_timeout,
             }  # fmt: skip
             if config.fifo:
-                chosen = _fifo_choice(
-                    conn.execute(_FIFO_CANDIDATES, {**parameters, "scan": _FIFO_SCAN}), max_messages
-                )
+                chosen = _fifo_choice(conn, parameters)
                 rows = conn.execute(_CLAIM, {**parameters, "chosen": json.dumps(chosen)}).fetchall()
                 rank = {seq: index for index, seq in enumerate(chosen)}
             else:

@@ -1,0 +1,124 @@
+"""Queues: durable send + receive + delete throughput on the embedded SQLite backend.
+
+Each run sends N messages in batches of 10 (`send_batch`), then drains the queue with
+`receive(max_messages=10)` + `delete_batch`, through `QueueService` on a fresh runtime file. A message
+counts once it has been sent, received and deleted; messages/s = N / total time. Side by side:
+
+- the same work one message per call (send, receive one, delete one): the baseline a caller gets
+  without batches, three transactions per message instead of three per ten;
+- `synchronous=NORMAL` (the runtime file's setting: a commit survives a killed process) and
+  `synchronous=FULL` (an fsync per commit: it also survives a power cut);
+- a standard queue and a FIFO queue (10 message groups, content-based deduplication).
+
+Median of RUNS runs each. Target (issue 3): >= 5,000 messages/s durable with batches of 10.
+
+Run: `uv run python benchmarks/queues_throughput.py [--messages N] [--runs R]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from hexad.adapters.sqlite.database import SqliteDatabase
+from hexad.adapters.sqlite.queue import SqliteQueueBackend
+from hexad.ports.queue import OutgoingMessage
+from hexad.runtime.clock import SystemClock
+from hexad.runtime.queues import QueueService
+
+TARGET = 5_000
+BODY = '{"event": "client.profitability.changed", "client": "C-%06d", "margin": 0.41}'
+
+
+async def _batched(service: QueueService, queue: str, count: int, fifo: bool) -> float:
+    started = time.perf_counter()
+    for start in range(0, count, 10):
+        await service.send_batch(
+            queue,
+            [
+                OutgoingMessage(BODY % i, group_id=f"g{i % 10}" if fifo else None)
+                for i in range(start, start + 10)
+            ],
+        )
+    done = 0
+    while done < count:
+        batch = await service.receive(queue, max_messages=10)
+        await service.delete_batch(queue, [m.receipt_handle for m in batch])
+        done += len(batch)
+    return count / (time.perf_counter() - started)
+
+
+async def _single(service: QueueService, queue: str, count: int, fifo: bool) -> float:
+    started = time.perf_counter()
+    for i in range(count):
+        await service.send(queue, BODY % i, group_id=f"g{i % 10}" if fifo else None)
+    for _ in range(count):
+        [message] = await service.receive(queue)
+        await service.delete(queue, message.receipt_handle)
+    return count / (time.perf_counter() - started)
+
+
+async def _run(synchronous: str, fifo: bool, batched: bool, count: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        database = SqliteDatabase(Path(folder) / "runtime.db")
+        database.execute(f"PRAGMA synchronous={synchronous}")
+        service = QueueService(SqliteQueueBackend(database), SystemClock())
+        await service.ensure_queue("bench", fifo=fifo, content_based_deduplication=fifo)
+        rate = await (_batched if batched else _single)(service, "bench", count, fifo)
+        database.close()
+        return rate
+
+
+def _median(runs: int, synchronous: str, fifo: bool, batched: bool, count: int) -> float:
+    return statistics.median(asyncio.run(_run(synchronous, fifo, batched, count)) for _ in range(runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000, help="messages per batched NORMAL run")
+    parser.add_argument("--runs", type=int, default=3, help="runs per case (median reported)")
+    options = parser.parse_args()
+    table = Table(title=f"Queue send + receive + delete, messages/s (median of {options.runs} runs)")
+    for column in (
+        "queue",
+        "synchronous",
+        "messages",
+        "batches of 10",
+        "one per call (baseline)",
+        "speed-up",
+    ):
+        table.add_column(column, justify="left" if column in ("queue", "synchronous") else "right")
+    results: dict[str, object] = {}
+    for kind, fifo in (("standard", False), ("fifo", True)):
+        for synchronous in ("NORMAL", "FULL"):
+            # an fsync per commit makes FULL slow: fewer messages keep the default run short
+            count = options.messages // (10 if synchronous == "FULL" else 2 if fifo else 1)
+            batched = _median(options.runs, synchronous, fifo, True, count)
+            single = _median(options.runs, synchronous, fifo, False, max(10, count // 10))
+            table.add_row(kind, synchronous, f"{count:,}", f"{batched:,.0f}", f"{single:,.0f}",
+                          f"{batched / single:.1f}x")  # fmt: skip
+            results[f"{kind}_{synchronous.lower()}"] = {
+                "messages": count, "batched": round(batched), "single": round(single)
+            }  # fmt: skip
+    console = Console()
+    console.print(table)
+    headline = results["standard_normal"]
+    assert isinstance(headline, dict)
+    verdict = "meets" if headline["batched"] >= TARGET else "misses"
+    console.print(
+        f"standard queue, batches of 10, synchronous=NORMAL: {headline['batched']:,} msg/s "
+        f"({verdict} the {TARGET:,} msg/s target)"
+    )
+    print(json.dumps({"benchmark": "queues_throughput", "target": TARGET, **results}))
+
+
+if __name__ == "__main__":
+    main()
