@@ -1,0 +1,185 @@
+"""Live updates: WebSocket clients subscribe with an event pattern and receive matching events.
+
+Each API process follows the bus archive by sequence number (`EventBus.archived_after`), so an
+event put by any process (a worker, the CLI, another API process) reaches every connected client,
+whichever process it is connected to. One tail per process fans out to all of its connections.
+
+Back-pressure: each connection has a bounded queue; a client that stops reading until its queue is
+full is disconnected with close code 1013 ("try again later") instead of slowing the others.
+
+Protocol: the client connects to /api/v1/live and sends `{"token": "<access token>", "pattern":
+{...}}` first (the token never appears in a URL, so never in access logs); the server answers
+`{"type": "subscribed"}` and then `{"type": "event", "event": {...}}` per match. A new
+`{"pattern": ...}` message replaces the subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from hexad.auth.tokens import TokenIssuer
+from hexad.errors import AuthenticationError, PatternError
+from hexad.runtime.bus import EventBus
+from hexad.runtime.patterns import compile_pattern
+
+__all__ = ["LiveHub", "router"]
+
+_log = logging.getLogger("hexad.api.live")
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_BAD_REQUEST = 4400
+CLOSE_TOO_SLOW = 1013
+
+router = APIRouter()
+
+
+class Matcher(Protocol):
+    def matches(self, event: dict[str, Any]) -> bool: ...
+
+
+class _Everything:
+    """What a subscription without a pattern follows (EventBridge has no match-all pattern)."""
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        return True
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One connection's pattern and its bounded queue of events to send."""
+
+    pattern: Matcher
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=256))
+    overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, event: dict[str, Any]) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+
+class LiveHub:
+    """Follows one bus's archive and hands each new event to the matching subscriptions."""
+
+    def __init__(self, bus: EventBus, *, bus_name: str = "default", poll_seconds: float = 0.2) -> None:
+        self._bus, self._bus_name, self._poll = bus, bus_name, poll_seconds
+        self._subscriptions: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def subscribe(self, pattern: Matcher, queue_size: int = 256) -> Subscription:
+        subscription = Subscription(pattern, asyncio.Queue(maxsize=queue_size))
+        self._subscriptions.add(subscription)
+        self._ensure_running()
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._follow())
+
+    async def _follow(self) -> None:
+        await self._bus.get_bus(self._bus_name)
+        after = await self._bus.store.last_sequence(self._bus_name)
+        while True:
+            page = await self._bus.archived_after(self._bus_name, after, limit=500)
+            for archived in page:
+                self._fan_out(archived.event.to_dict())
+                after = archived.sequence
+            if len(page) < 500:
+                await asyncio.sleep(self._poll)
+
+    def _fan_out(self, event: dict[str, Any]) -> None:
+        for subscription in list(self._subscriptions):
+            if subscription.pattern.matches(event):
+                subscription.offer(event)
+
+
+async def _first_message(websocket: WebSocket, issuer: TokenIssuer) -> Matcher:
+    """Authenticate and read the first pattern; raises with the close code to use."""
+    try:
+        message = json.loads(await asyncio.wait_for(websocket.receive_text(), timeout=10))
+        issuer.verify(str(message.get("token", "")))
+    except (AuthenticationError, ValueError, AttributeError, TimeoutError) as exc:
+        raise _Close(CLOSE_UNAUTHENTICATED, f"authentication failed: {exc}") from None
+    return _pattern(message)
+
+
+def _pattern(message: Any) -> Matcher:
+    try:
+        pattern = message.get("pattern")
+        return compile_pattern(pattern) if pattern else _Everything()
+    except (PatternError, AttributeError, TypeError) as exc:
+        raise _Close(CLOSE_BAD_REQUEST, f"pattern: {exc}") from None
+
+
+class _Close(Exception):  # noqa: N818 - internal control flow, never escapes this module
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+@router.websocket("/api/v1/live")
+async def live(websocket: WebSocket) -> None:
+    """Stream bus events matching the client's pattern (see the module docstring)."""
+    hub: LiveHub = websocket.app.state.live
+    await websocket.accept()
+    try:
+        subscription = hub.subscribe(await _first_message(websocket, websocket.app.state.tokens))
+    except _Close as close:
+        await websocket.close(close.code, close.reason[:120])
+        return
+    await websocket.send_json({"type": "subscribed"})
+    try:
+        await _pump(websocket, hub, subscription)
+    except _Close as close:
+        await websocket.close(close.code, close.reason[:120])
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(subscription)
+
+
+async def _pump(websocket: WebSocket, hub: LiveHub, subscription: Subscription) -> None:
+    """Send queued events and read pattern changes until the client leaves or falls behind."""
+    reader = asyncio.create_task(_read_patterns(websocket, hub, subscription))
+    try:
+        while not reader.done():
+            getter = asyncio.create_task(subscription.queue.get())
+            overflow = asyncio.create_task(subscription.overflowed.wait())
+            done, pending = await asyncio.wait(
+                {getter, overflow, reader}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending - {reader}:
+                task.cancel()
+            if overflow in done:
+                raise _Close(CLOSE_TOO_SLOW, "the client did not keep up with its events")
+            if getter in done:
+                await websocket.send_json({"type": "event", "event": getter.result()})
+        reader.result()
+    finally:
+        reader.cancel()
+
+
+async def _read_patterns(websocket: WebSocket, hub: LiveHub, subscription: Subscription) -> None:
+    while True:
+        message = json.loads(await websocket.receive_text())
+        subscription.pattern = _pattern(message)
+        _log.debug("live subscription changed its pattern")
