@@ -643,6 +643,26 @@ async def test_the_run_loop_delivers_an_in_process_put_without_polling(bus: Even
     await asyncio.wait_for(loop, timeout=5)
 
 
+async def test_a_delivery_handed_to_a_loop_that_stopped_is_claimed_after_its_lease(
+    backend: Backend, clock: ManualClock
+) -> None:
+    first = backend.make_bus(clock, lease_seconds=20)
+    await first.put_rule(callable_rule())
+    stop = asyncio.Event()
+    loop = asyncio.create_task(first.run(stop))
+    await asyncio.sleep(0.01)
+    stop.set()
+    event_id = await put_one(first)  # handed to the loop in memory, which stops before delivering
+    await asyncio.wait_for(loop, timeout=5)
+    other = backend.make_bus(clock)
+    recorder = Recorder()
+    other.register_callable("recorder", recorder)
+    assert await other.dispatch_pending() == 0  # still leased to the first bus
+    clock.advance(20)
+    assert await other.dispatch_pending() == 1
+    assert [payload["id"] for payload in recorder.received] == [event_id]
+
+
 # --- archive, replay, search
 
 

@@ -270,8 +270,12 @@ class BusStore(Protocol):
         counters: CounterUpdates,
         *,
         archive: bool = True,
-    ) -> None:
-        """Archive `events` (unless `archive` is False), queue `deliveries`, count; all or nothing."""
+    ) -> builtins.list[int]:
+        """Archive `events` (unless `archive` is False), queue `deliveries`, count; all or nothing.
+
+        Returns the ids of the stored deliveries, in order. A delivery whose `due_at` lies in the
+        future is stored leased: the caller delivers it from memory, and others claim it only after.
+        """
         ...
 
     async def claim(self, now: float, lease_until: float, limit: int) -> builtins.list[Delivery]:

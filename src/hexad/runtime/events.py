@@ -18,6 +18,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,7 +61,10 @@ def new_traceparent() -> str:
 
 @dataclass(frozen=True)
 class Event:
-    """One event. `to_dict` gives the envelope exactly as rules and targets see it."""
+    """One event. `to_dict` gives the envelope exactly as rules and targets see it.
+
+    Events are values: `detail` must not be changed once the event is built (`to_json` is cached).
+    """
 
     source: str
     detail_type: str
@@ -93,7 +97,11 @@ class Event:
         return data
 
     def to_json(self) -> str:
-        """The envelope as compact JSON, the form stores and queue targets receive."""
+        """The envelope as compact JSON, the form stores and queue targets receive (computed once)."""
+        return self._json
+
+    @cached_property
+    def _json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod

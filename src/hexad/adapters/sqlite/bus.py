@@ -215,7 +215,7 @@ class SqliteBusStore:
         counters: CounterUpdates,
         *,
         archive: bool = True,
-    ) -> None:
+    ) -> builtins.list[int]:
         with self._db.transaction() as conn:
             if archive:
                 conn.executemany(
@@ -226,12 +226,19 @@ class SqliteBusStore:
                         for a in events
                     ],
                 )
-            conn.executemany(
-                "INSERT INTO bus_outbox (bus, rule, target, event, received_at, due_at, attempts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [_outbox_values(delivery) for delivery in deliveries],
-            )
+            ids = [
+                int(
+                    conn.execute(
+                        "INSERT INTO bus_outbox (bus, rule, target, event, received_at, due_at, attempts) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        _outbox_values(delivery),
+                    ).lastrowid
+                    or 0
+                )
+                for delivery in deliveries
+            ]
             _count(conn, counters)
+        return ids
 
     async def claim(self, now: float, lease_until: float, limit: int) -> builtins.list[Delivery]:
         with self._db.transaction() as conn:

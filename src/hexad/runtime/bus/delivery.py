@@ -73,14 +73,18 @@ async def _deliver(delivery: Delivery, handlers: Mapping[str, TargetHandler]) ->
             f"no handler for {delivery.target.kind!r} targets is registered in this process",
             code="NoTargetHandler",
         )
+    target = delivery.target
     try:
-        payload = target_input(
-            delivery.target,
-            delivery.event.to_dict(),
-            bus=delivery.bus,
-            rule=delivery.rule,
-            received_at=delivery.received_at,
-        )
+        if target.input is None and target.input_path is None and target.input_transformer is None:
+            payload = delivery.event.to_json()
+        else:
+            payload = target_input(
+                target,
+                delivery.event.to_dict(),
+                bus=delivery.bus,
+                rule=delivery.rule,
+                received_at=delivery.received_at,
+            )
     except Exception as exc:
         raise TargetDeliveryError(f"cannot build the target's input: {exc}", retryable=False) from exc
     await handler(delivery, payload)

@@ -19,7 +19,7 @@ import builtins
 import contextlib
 import logging
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -127,6 +127,7 @@ class EventBus:
             self._handlers["queue"] = queue_handler(queues)
             self._handlers["mailbox"] = mailbox_handler(queues)
         self._wake: asyncio.Event | None = None
+        self._local: deque[Delivery] = deque()
         self._last_expiry = float("-inf")
 
     # --- plug-ins
@@ -258,7 +259,8 @@ class EventBus:
         await self._rules.refresh()
         now, received_at = self._clock.now(), self._clock.time()
         results: list[PutEventsResultEntry] = []
-        batch = _Batch()
+        local = self._wake is not None  # a delivery loop runs here: hand it the deliveries directly
+        batch = _Batch(lease_until=received_at + self._lease if local else None)
         for entry in entries:
             bus = entry_bus(entry, DEFAULT_BUS)
             outcome = read_entry(entry, now)
@@ -269,7 +271,9 @@ class EventBus:
                 continue
             batch.add(bus, outcome, received_at, self._rules.match(bus, outcome.to_dict()))
             results.append(PutEventsResultEntry(event_id=outcome.id))
-        await batch.commit(self.store, archive=True)
+        ids = await batch.commit(self.store, archive=True)
+        if local:
+            self._local.extend(replace(d, id=i) for d, i in zip(batch.deliveries, ids, strict=True))
         if batch.deliveries:
             self._notify()
         failed = sum(1 for result in results if result.error_code)
@@ -313,9 +317,15 @@ class EventBus:
             self._wake.set()
 
     async def dispatch_pending(self, limit: int = 100) -> int:
-        """Attempt every delivery due now (up to `limit`); returns how many targets accepted."""
+        """Attempt every delivery due now (up to `limit`); returns how many targets accepted.
+
+        Deliveries put in this process while `run` is active come first, straight from memory (their
+        outbox rows were stored already leased to this process); then due rows are claimed.
+        """
         now = self._clock.time()
-        deliveries = await self.store.claim(now, now + self._lease, limit)
+        deliveries = [self._local.popleft() for _ in range(min(limit, len(self._local)))]
+        if len(deliveries) < limit:
+            deliveries += await self.store.claim(now, now + self._lease, limit - len(deliveries))
         if not deliveries:
             return 0
         attempts = await asyncio.gather(
@@ -328,24 +338,31 @@ class EventBus:
         return sum(1 for attempt in attempts if attempt.counter == "delivered")
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Deliver until `stop` is set: at once after in-process puts, else polling the outbox."""
-        self._wake = asyncio.Event()
-        while stop is None or not stop.is_set():
-            if self._clock.time() - self._last_expiry >= _EXPIRE_EVERY_SECONDS:
-                await self.expire_archives()
-            if await self.dispatch_pending(self._batch) >= self._batch:
-                continue
-            await self._idle(stop)
+        """Deliver until `stop` is set: at once after in-process puts, else polling the outbox.
 
-    async def _idle(self, stop: asyncio.Event | None) -> None:
-        assert self._wake is not None
+        Deliveries handed over in memory but not attempted when the loop stops (or the process dies)
+        are claimed again from the outbox once their lease runs out.
+        """
+        self._wake = wake = asyncio.Event()
+        try:
+            while stop is None or not stop.is_set():
+                wake.clear()
+                if self._clock.time() - self._last_expiry >= _EXPIRE_EVERY_SECONDS:
+                    await self.expire_archives()
+                if await self.dispatch_pending(self._batch) >= self._batch or self._local:
+                    continue
+                await self._idle(wake, stop)
+        finally:
+            self._wake = None
+            self._local.clear()
+
+    async def _idle(self, wake: asyncio.Event, stop: asyncio.Event | None) -> None:
         due = await self.store.next_due()
         wait = self._poll if due is None else min(self._poll, max(0.0, due - self._clock.time()))
-        if wait <= 0:
+        if wait <= 0 or wake.is_set():
             await asyncio.sleep(0)
             return
-        self._wake.clear()
-        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self._clock.sleep(wait))]
+        waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(self._clock.sleep(wait))]
         if stop is not None:
             waiters.append(asyncio.ensure_future(stop.wait()))
         try:
@@ -444,7 +461,8 @@ class EventBus:
 class _Batch:
     """Archive rows, outbox rows and counter increments of one transaction."""
 
-    def __init__(self, *, count_events: bool = True) -> None:
+    def __init__(self, *, count_events: bool = True, lease_until: float | None = None) -> None:
+        self.lease_until = lease_until
         self.events: list[ArchivedEvent] = []
         self.deliveries: list[Delivery] = []
         self.counters: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -458,10 +476,10 @@ class _Batch:
         for rule in rules:
             self.counters[(bus, rule.name)]["matched"] += 1
             for target in rule.targets:
-                self.deliveries.append(
-                    Delivery(bus, rule.name, target, event, received_at, due_at=received_at)
-                )
+                due_at = received_at if self.lease_until is None else self.lease_until
+                self.deliveries.append(Delivery(bus, rule.name, target, event, received_at, due_at=due_at))
 
-    async def commit(self, store: BusStore, *, archive: bool) -> None:
-        if self.events:
-            await store.append(self.events, self.deliveries, self.counters, archive=archive)
+    async def commit(self, store: BusStore, *, archive: bool) -> list[int]:
+        if not self.events:
+            return []
+        return await store.append(self.events, self.deliveries, self.counters, archive=archive)
