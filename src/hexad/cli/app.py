@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from hexad.cli import (
+    actors_cmd,
     agents_cmd,
     clients_cmd,
     config_cmd,
@@ -25,6 +26,8 @@ from hexad.cli import (
     replay_cmd,
     rules_cmd,
     schedules_cmd,
+    serve_cmd,
+    worker_cmd,
 )
 from hexad.errors import HexadError
 
@@ -37,6 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(actors_cmd.app, name="actors")
 app.add_typer(agents_cmd.app, name="agents")
 app.add_typer(clients_cmd.app, name="clients")
 app.add_typer(config_cmd.app, name="config")
@@ -50,6 +54,8 @@ app.add_typer(queues_cmd.app, name="queues")
 app.command("replay")(replay_cmd.replay)
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(schedules_cmd.app, name="schedules")
+app.command("serve")(serve_cmd.serve)
+app.add_typer(worker_cmd.app, name="worker")
 
 _errors = Console(stderr=True)
 

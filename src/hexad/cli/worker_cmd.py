@@ -1,0 +1,98 @@
+"""`hexad worker [--agents cpi,dsa]`: run agent actors on their durable mailboxes until SIGTERM.
+
+Agents are looked up at run time in `hexad.agents.registry.agent_actor_factories()`; each is bound to
+its FIFO mailbox `mailbox-<agent>` (dead-letter queue `mailbox-<agent>-dlq`, 3 deliveries). SIGTERM or
+Ctrl-C finishes the messages in hand (up to `--grace` seconds), saves state and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from hexad import wiring
+from hexad.config import Settings, get_settings
+from hexad.errors import ActorError, ValidationError
+from hexad.runtime.actors.actor import Actor
+from hexad.runtime.actors.control import control_directory
+from hexad.runtime.actors.worker import Worker, ensure_agent_mailbox
+
+__all__ = ["agent_factories", "app", "choose_agents"]
+
+app = typer.Typer(help="Run agent actors on their durable mailboxes.", invoke_without_command=True)
+
+
+def agent_factories(settings: Settings | None = None) -> dict[str, Callable[[], Actor]]:
+    """The registered agent actors by name, from the agents registry (imported only when needed).
+
+    When the registry's `agent_actor_factories` takes `settings` and `publish`, the agents get this
+    process's settings and publish their events on the event bus.
+    """
+    try:
+        registry = importlib.import_module("hexad.agents.registry")
+    except ImportError as exc:
+        raise ActorError(f"cannot load the agents registry hexad.agents.registry: {exc}") from exc
+    factories = getattr(registry, "agent_actor_factories", None)
+    if factories is None:
+        raise ActorError("hexad.agents.registry has no agent_actor_factories(); no agent can run as an actor")
+    accepted = inspect.signature(factories).parameters
+    options: dict[str, Any] = {}
+    if "settings" in accepted:
+        options["settings"] = settings
+    if "publish" in accepted:
+        options["publish"] = wiring.event_bus(settings).put_events
+    found: dict[str, Callable[[], Actor]] = factories(**options)
+    return found
+
+
+def choose_agents(registered: dict[str, Callable[[], Actor]], requested: str | None) -> list[str]:
+    """The agent names to run: every registered one, or the comma-separated `requested` ones."""
+    if not registered:
+        raise ValidationError("--agents: no agent is registered as an actor")
+    if requested is None or not requested.strip():
+        return sorted(registered)
+    names = [name.strip().lower() for name in requested.split(",") if name.strip()]
+    unknown = [name for name in names if name not in registered]
+    if unknown:
+        raise ValidationError(
+            f"--agents: unknown agent(s) {', '.join(unknown)}; "
+            f"expected one of {', '.join(sorted(registered))}"
+        )
+    return list(dict.fromkeys(names))
+
+
+async def _serve(
+    settings: Settings, factories: dict[str, Callable[[], Actor]], names: list[str], grace: float
+) -> int:
+    queues = wiring.queue_service(settings)
+    system = wiring.actor_system(settings, name="worker")
+    worker = Worker(system, queues, control_directory=control_directory(settings.home), shutdown_grace=grace)
+    for name in names:
+        queue = await ensure_agent_mailbox(queues, name)
+        worker.bind(factories[name], queue, name=name)
+    return await worker.run()
+
+
+@app.callback()
+def worker(
+    agents: str | None = typer.Option(
+        None, "--agents", help="Comma-separated agent names, e.g. cpi,dsa (default: every registered agent)."
+    ),
+    grace: float = typer.Option(
+        30.0, "--grace", min=0.0, help="Seconds a message in hand may take at shutdown."
+    ),
+) -> None:
+    """Run the chosen agents' actors until SIGTERM, then stop gracefully."""
+    settings = get_settings()
+    factories = agent_factories(settings)
+    names = choose_agents(factories, agents)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger(__name__).info("worker starting agents: %s", ", ".join(names))
+    code = asyncio.run(_serve(settings, factories, names, grace))
+    raise typer.Exit(code)
