@@ -371,6 +371,7 @@ async def test_a_mailbox_target_is_a_fifo_queue_grouped_by_the_group_key(
     await bus.dispatch_pending()
     config = await queues.get_queue(mailbox_queue("ram"))
     assert config.fifo
+    assert config.dead_letter_queue == "mailbox-ram-dlq" and config.max_receive_count == 3
     messages = await queues.peek(mailbox_queue("ram"), 10)
     assert sorted(m.group_id or "" for m in messages) == ["acme", "globex"]
 

@@ -23,10 +23,12 @@ from hexad.ports.bus import Delivery
 from hexad.runtime.bus.transform import MISSING, extract
 
 __all__ = [
+    "MAILBOX_MAX_RECEIVE_COUNT",
     "CallableTarget",
     "QueueSender",
     "TargetHandler",
     "callable_handler",
+    "ensure_mailbox",
     "group_id",
     "mailbox_handler",
     "mailbox_queue",
@@ -49,7 +51,7 @@ class QueueSender(Protocol):
     """The part of `hexad.runtime.queues.QueueService` the bus uses."""
 
     async def ensure_queue(
-        self, name: str, *, fifo: bool = False, dead_letter_queue: str | None = None
+        self, name: str, *, fifo: bool = False, dead_letter_queue: str | None = None, **settings: Any
     ) -> Any:
         """Create the queue if it does not exist."""
         ...
@@ -68,9 +70,24 @@ class QueueSender(Protocol):
         ...
 
 
+MAILBOX_MAX_RECEIVE_COUNT = 3
+
+
 def mailbox_queue(agent: str) -> str:
     """The FIFO queue that is an agent's mailbox."""
     return f"mailbox-{agent}"
+
+
+async def ensure_mailbox(queues: QueueSender, agent: str) -> str:
+    """Create an agent's mailbox as `hexad worker` does: FIFO, dead-letter queue `<mailbox>-dlq`, 3 receives.
+
+    Whoever comes first (the bus delivering an event, or the worker starting) creates it the same way.
+    """
+    name = mailbox_queue(agent)
+    await queues.ensure_queue(
+        name, fifo=True, dead_letter_queue=f"{name}-dlq", max_receive_count=MAILBOX_MAX_RECEIVE_COUNT
+    )
+    return name
 
 
 def group_id(delivery: Delivery) -> str:
@@ -134,7 +151,7 @@ def mailbox_handler(queues: QueueSender) -> TargetHandler:
     async def deliver(delivery: Delivery, payload: str) -> None:
         queue = mailbox_queue(delivery.target.destination)
         if queue not in ensured:
-            await queues.ensure_queue(queue, fifo=True)
+            await ensure_mailbox(queues, delivery.target.destination)
             ensured.add(queue)
         await queues.send(
             queue,

@@ -21,7 +21,7 @@ class FakeQueues:
         self.refuse = refuse
 
     async def ensure_queue(
-        self, name: str, *, fifo: bool = False, dead_letter_queue: str | None = None
+        self, name: str, *, fifo: bool = False, dead_letter_queue: str | None = None, **settings: Any
     ) -> Any:
         return None
 
