@@ -198,3 +198,18 @@ def test_import_upserts_on_postgresql_too(tmp_path: Path, postgres_url: str) -> 
             assert value.scalar_one() == Decimal("5880.00")
     finally:
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_demo_run_imports_the_generated_data_set_and_a_rerun_changes_nothing() -> None:
+    first = CliRunner().invoke(app, ["demo", "run", "--seed", "3", "--clients", "12", "--json"])
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert {e: c["inserted"] for e, c in summary["imported"].items()} == summary["rows"]
+    assert summary["imported_rows"] == sum(summary["rows"].values())
+    again = json.loads(
+        CliRunner().invoke(app, ["demo", "run", "--seed", "3", "--clients", "12", "--json"]).stdout
+    )
+    assert {e: c["unchanged"] for e, c in again["imported"].items()} == summary["rows"]
+    frames = load_frames(["time_entries", "invoices"])
+    assert len(frames["time_entries"]) == summary["rows"]["time_entries"]

@@ -33,6 +33,11 @@ def _import_counts(report: Any | None) -> dict[str, dict[str, int]]:
     }
 
 
+def _imported_rows(report: Any | None) -> int:
+    """`ImportReport.total_rows`: every row the import read (inserted, updated or unchanged)."""
+    return sum(sum(c.values()) for c in _import_counts(report).values())
+
+
 def summary_data(result: GenerationResult, report: Any | None = None) -> dict[str, Any]:
     """Everything the summary shows, as JSON-ready data."""
     return {
@@ -43,6 +48,7 @@ def summary_data(result: GenerationResult, report: Any | None = None) -> dict[st
         "documents": result.documents,
         "signals": result.signals,
         "imported": _import_counts(report),
+        "imported_rows": _imported_rows(report),
         "next_steps": [step.format(out=result.out) for step in NEXT_STEPS],
     }
 
@@ -56,9 +62,11 @@ def render_summary(console: Console, result: GenerationResult, report: Any | Non
     )
     for entity, count in data["rows"].items():
         extra = imported.get(entity, {})
-        cells = [str(extra.get(k, "-")) for k in ("inserted", "updated", "unchanged")] if imported else []
+        cells = [_number(extra.get(k)) for k in ("inserted", "updated", "unchanged")] if imported else []
         rows.add_row(entity, f"{count:,}", *cells)
     console.print(rows)
+    if imported:
+        console.print(f"Imported {data['imported_rows']:,} rows into the domain database.")
     signals = Table("signal kind", "planted", title="Planted signals (ground truth)")
     for kind, count in data["signals"].items():
         signals.add_row(kind, str(count))
@@ -70,3 +78,7 @@ def render_summary(console: Console, result: GenerationResult, report: Any | Non
     console.print("Next:")
     for step in data["next_steps"]:
         console.print(f"  - {step}", highlight=False)
+
+
+def _number(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"

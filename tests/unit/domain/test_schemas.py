@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from hexad.demo.files import COLUMNS
+from hexad.domain.docs import render_import_format
 from hexad.domain.models import IMPORT_ORDER, Base
 from hexad.domain.schemas import ENTITIES
 
@@ -78,3 +80,12 @@ def test_import_order_puts_every_referenced_entity_first() -> None:
 
 def test_budgets_are_keyed_by_department_period_and_category() -> None:
     assert ENTITIES["budgets"].natural_key == ("department", "period", "category")
+
+
+def test_the_import_format_page_is_generated_from_the_schemas() -> None:
+    page = Path(__file__).parents[3] / "docs" / "import-format.md"
+    assert page.read_text() == render_import_format(), (
+        "docs/import-format.md is stale: uv run python -m hexad.domain.docs > docs/import-format.md"
+    )
+    for spec in ENTITIES.values():
+        assert f"## {spec.name}\n" in page.read_text()
