@@ -5,10 +5,11 @@ The input transformer follows EventBridge: `InputPathsMap` names JSONPaths into 
 (`"state: <state>"`) the value is inserted as text; elsewhere it is inserted as JSON, so a string
 value gets its quotes (`{"state": <state>}` -> `{"state": "running"}`). A path that finds nothing
 gives `null` (or nothing inside a string). The reserved variables `<aws.events.rule-name>`,
-`<aws.events.rule-arn>`, `<aws.events.event>`, `<aws.events.event.json>` and
-`<aws.events.event.ingestion-time>` are filled in as EventBridge fills them. jsonpath-ng does the
-path work; the placeholder scan is written here because it must know whether each placeholder sits
-inside a JSON string, which no template library tracks.
+`<aws.events.rule-arn>`, `<aws.events.event>` (the event without `detail`), `<aws.events.event.json>`
+(the whole event) and `<aws.events.event.ingestion-time>` are filled in as EventBridge fills them. A
+template that is not JSON (`<client> lost margin`) is plain text: values go in without quotes.
+jsonpath-ng does the path work; the placeholder scan is written here because it must know whether
+each placeholder sits inside a JSON string, which no template library tracks.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "MISSING",
     "compile_path",
     "extract",
+    "is_json_template",
     "render_template",
     "rule_arn",
     "target_input",
@@ -63,6 +65,15 @@ def extract(path: str, event: Mapping[str, Any]) -> Any:
     return matches[0] if len(matches) == 1 else matches
 
 
+def _text(values: Mapping[str, Any], found: re.Match[str]) -> str:
+    if found.group(1) not in values:
+        return found.group(0)
+    value = values[found.group(1)]
+    if value is MISSING:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _inline(value: Any, in_string: bool) -> str:
     if value is MISSING:
         return "" if in_string else "null"
@@ -72,8 +83,18 @@ def _inline(value: Any, in_string: bool) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
+def is_json_template(template: str) -> bool:
+    """Whether a template is JSON (object, array or string); other templates are plain text."""
+    return template.lstrip().startswith(("{", "[", '"'))
+
+
 def render_template(template: str, values: Mapping[str, Any]) -> str:
-    """Fill `<name>` placeholders; unknown names stay as written (EventBridge does the same)."""
+    """Fill `<name>` placeholders; unknown names stay as written (EventBridge does the same).
+
+    In a plain-text template (not starting with `{`, `[` or `"`) every value goes in as text.
+    """
+    if not is_json_template(template):
+        return _PLACEHOLDER.sub(lambda found: _text(values, found), template)
     out: list[str] = []
     in_string = escaped = False
     position = 0
@@ -103,7 +124,7 @@ def _reserved(event: Mapping[str, Any], bus: str, rule: str, received_at: float)
     return {
         "aws.events.rule-name": rule,
         "aws.events.rule-arn": rule_arn(bus, rule),
-        "aws.events.event": event,
+        "aws.events.event": {key: value for key, value in event.items() if key != "detail"},
         "aws.events.event.json": event,
         "aws.events.event.ingestion-time": format_time(datetime.fromtimestamp(received_at, UTC)),
     }
@@ -171,5 +192,5 @@ def _validate_transformer(target: Target, where: str) -> None:
     if not template.strip():
         raise RuleError(f"{where}.input_transformer.input_template: expected a non-empty template")
     sample = {name: "x" for name in paths} | _reserved({}, "bus", "rule", 0.0)
-    if template.lstrip().startswith(("{", "[", '"')):
+    if is_json_template(template):
         _check_json(render_template(template, sample), f"{where}.input_transformer.input_template")

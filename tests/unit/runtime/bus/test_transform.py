@@ -62,6 +62,19 @@ def test_missing_paths_give_null_or_nothing_and_unknown_placeholders_stay() -> N
     assert json.loads(out) == {"a": None, "b": "xy", "c": "<other>"}
 
 
+def test_a_plain_text_template_inserts_values_without_quotes() -> None:
+    out = transform(
+        "<who> is at <load> in <team><gone>",
+        {
+            "who": "$.detail.technician",
+            "load": "$.detail.utilization",
+            "team": "$.detail.team",
+            "gone": "$.x",
+        },
+    )
+    assert out == 'Ann "the fixer" is at 0.93 in {"id": 4}'
+
+
 def test_reserved_variables() -> None:
     out = transform(
         '{"rule": "<aws.events.rule-name>", "arn": "<aws.events.rule-arn>", "e": <aws.events.event>, '
@@ -71,7 +84,7 @@ def test_reserved_variables() -> None:
     data = json.loads(out)
     assert data["rule"] == "r"
     assert data["arn"] == "hexad:events:local:rule/default/r"
-    assert data["e"]["id"] == "e1"
+    assert data["e"]["id"] == "e1" and "detail" not in data["e"]
     assert data["at"] == "1970-01-01T00:00:00Z"
 
 
