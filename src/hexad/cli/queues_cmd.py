@@ -94,8 +94,10 @@ def list_queues(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table("name", "type", "visible", "in flight", "delayed", "dead-letter queue", "max receives",
-                  "visibility", title="Queues")  # fmt: skip
+    table = Table(title="Queues")
+    for column in ("name", "type", "visible", "in flight", "delayed", "dead-letter queue", "max receives"):
+        table.add_column(column, overflow="fold")
+    table.add_column("visibility", no_wrap=True)
     for row in rows:
         table.add_row(
             row["name"], "FIFO" if row["fifo"] else "standard", str(row["visible"]), str(row["in_flight"]),
@@ -180,7 +182,9 @@ def peek(
     if as_json:
         typer.echo(json.dumps([_message_dict(m) for m in messages], indent=2))
         return
-    table = Table("message id", "sent", "receives", "group", "body", "last error", title=f"Queue {queue}")
+    table = Table(title=f"Queue {queue}")
+    for column in ("message id", "sent", "receives", "group", "body", "last error"):
+        table.add_column(column, overflow="fold")
     for message in messages:
         body = message.body if len(message.body) <= _BODY_SHOWN else message.body[: _BODY_SHOWN - 1] + "…"
         table.add_row(
