@@ -599,6 +599,27 @@ async def test_a_webhook_server_error_is_retried(backend: Backend, clock: Manual
     await bus.close()
 
 
+async def test_a_webhook_timeout_is_retried(backend: Backend, clock: ManualClock) -> None:
+    calls: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(204)
+
+    bus = backend.make_bus(clock, http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)))
+    target = Target("w", "webhook", "http://x.test/", timeout_seconds=2)
+    await bus.put_rule(Rule("hook", event_pattern={"source": ["hexad.cpi"]}, targets=(target,)))
+    await put_one(bus)
+    assert await bus.dispatch_pending() == 0
+    [pending] = await bus.store.claim(clock.time() + 1, clock.time() + 2, 10)
+    assert pending.last_error and "ReadTimeout" in pending.last_error
+    clock.advance(2)
+    assert await bus.dispatch_pending() == 1
+    await bus.close()
+
+
 # --- at-least-once
 
 

@@ -37,6 +37,10 @@ __all__ = [
 
 MAX_ENTRY_BYTES = 256 * 1024
 _TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
+_XRAY = re.compile(
+    r"^Root=1-(?P<epoch>[0-9a-f]{8})-(?P<unique>[0-9a-f]{24})"
+    r"(?:;Parent=(?P<parent>[0-9a-f]{16}))?(?:;Sampled=(?P<sampled>[01?]))?"
+)
 _TIME_BYTES = 14  # PutEvents counts the Time field as 14 bytes when sizing an entry
 
 
@@ -208,13 +212,27 @@ def _time(entry: Mapping[str, Any], now: datetime) -> datetime | EntryError:
         return _invalid("Time", f"expected an ISO 8601 time, got {value!r}.")
 
 
+def _from_xray(header: str) -> str | None:
+    """An X-Ray trace header (`Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=1`) as a traceparent."""
+    found = _XRAY.match(header)
+    if found is None:
+        return None
+    parent = found.group("parent") or secrets.token_hex(8)
+    flags = "00" if found.group("sampled") == "0" else "01"
+    return f"00-{found.group('epoch')}{found.group('unique')}-{parent}-{flags}"
+
+
 def _traceparent(entry: Mapping[str, Any]) -> str | EntryError:
     value = _get(entry, "trace")
     if value is None:
         return new_traceparent()
+    if isinstance(value, str) and value.startswith("Root="):
+        value = _from_xray(value) or value
     if not isinstance(value, str) or not _TRACEPARENT.match(value):
         return _invalid(
-            "TraceHeader", f"expected a W3C traceparent 00-<32 hex>-<16 hex>-<2 hex>, got {value!r}."
+            "TraceHeader",
+            f"expected a W3C traceparent 00-<32 hex>-<16 hex>-<2 hex> or an X-Ray Root=1-... header, "
+            f"got {value!r}.",
         )
     return value
 

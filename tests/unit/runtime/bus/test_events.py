@@ -52,6 +52,13 @@ def test_the_traceparent_comes_from_the_current_span() -> None:
     )
 
 
+def test_an_xray_trace_header_becomes_a_traceparent() -> None:
+    header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    event = read_entry({"Source": "s", "DetailType": "t", "Detail": {}, "TraceHeader": header}, NOW)
+    assert isinstance(event, Event)
+    assert event.traceparent == "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01"
+
+
 def test_detail_may_be_a_dict_or_json_text() -> None:
     assert isinstance(read_entry({"source": "s", "detail-type": "t", "detail": {"x": [1]}}, NOW), Event)
     outcome = read_entry({"source": "s", "detail-type": "t", "detail": "null"}, NOW)
