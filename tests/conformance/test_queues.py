@@ -634,6 +634,28 @@ async def test_a_dead_lettered_fifo_head_releases_its_group(queues: QueueService
         await queues.redrive("plain", "orders")
 
 
+async def test_a_deleted_dead_letter_queue_loses_nothing(queues: QueueService, clock: ManualClock) -> None:
+    await queues.ensure_queue("jobs", dead_letter_queue="dlq", max_receive_count=1, visibility_timeout=10)
+    await queues.delete_queue("dlq")
+    await queues.send("jobs", "work")
+    [first] = await queues.receive("jobs")
+    assert not await queues.fail("jobs", first, "boom", retry_delay=10)
+    clock.advance(10)
+    [second] = await queues.receive("jobs")  # over the limit, nowhere to go: still delivered
+    assert (second.message_id, second.receive_count, second.last_error) == (first.message_id, 2, "boom")
+
+
+async def test_an_expired_fifo_message_does_not_hold_its_group(
+    queues: QueueService, clock: ManualClock
+) -> None:
+    await queues.ensure_queue("orders", fifo=True, content_based_deduplication=True, retention_seconds=600)
+    await queues.send("orders", "old", group_id="a")
+    clock.advance(300)
+    await queues.send("orders", "new", group_id="a")
+    clock.advance(300)
+    assert bodies(await queues.receive("orders", max_messages=10)) == ["new"]
+
+
 # --- long polling
 
 

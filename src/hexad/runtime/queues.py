@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import logging
 import math
 import re
 import threading
@@ -55,6 +56,7 @@ MAX_ERROR_CHARS = 16_384
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$")
 _SETTINGS = {f.name for f in dataclasses.fields(QueueConfig)} - {"name", "fifo", "dead_letter_queue"}
 _REDRIVE_ROUNDS = 10
+_log = logging.getLogger(__name__)
 
 
 class _Wakeups:
@@ -251,15 +253,15 @@ class QueueService:
 
         It becomes visible again after `retry_delay`, unless it has been received `max_receive_count`
         times and the queue has a dead-letter queue: then it moves there now, with `error`.
+        `InvalidReceiptHandleError` if the message was received again meanwhile (its lease ended).
         """
         _check_range(queue, "retry_delay", retry_delay, MAX_VISIBILITY_TIMEOUT)
         config = await self._backend.get_queue(queue)
         handle = message.receipt_handle
         await self._backend.record_error(queue, handle, _truncate(error))
-        dead_letter_queue = config.dead_letter_queue
-        if dead_letter_queue is not None and message.receive_count >= config.max_receive_count:
-            await self._backend.move(queue, handle, dead_letter_queue, self._clock.time())
-            self._wakeups.notify(dead_letter_queue)
+        if message.receive_count >= config.max_receive_count and await self._dead_letter(
+            config, message, self._clock.time()
+        ):
             return True
         await self._backend.change_visibility(queue, handle, retry_delay, self._clock.time())
         if retry_delay == 0:
@@ -312,17 +314,29 @@ class QueueService:
         for _ in range(_REDRIVE_ROUNDS):
             now = self._clock.time()
             received = await self._backend.receive(config.name, max_messages - len(kept), timeout, now)
-            dead = [m for m in received if _over_received(config, m)]
-            kept.extend(m for m in received if not _over_received(config, m))
-            for message in dead:
-                await self._backend.move(
-                    config.name, message.receipt_handle, config.dead_letter_queue or "", now
-                )
-            if dead:
-                self._wakeups.notify(config.dead_letter_queue)
-            if not dead or len(kept) >= max_messages:
+            moved = 0
+            for message in received:
+                if _over_received(config, message) and await self._dead_letter(config, message, now):
+                    moved += 1
+                else:
+                    kept.append(message)
+            if not moved or len(kept) >= max_messages:
                 break
         return kept
+
+    async def _dead_letter(self, config: QueueConfig, message: Message, now: float) -> bool:
+        """Move a received message to the queue's dead-letter queue; False if that queue is gone."""
+        name = config.dead_letter_queue
+        if name is None:
+            return False
+        try:
+            await self._backend.move(config.name, message.receipt_handle, name, now)
+        except NotFoundError:
+            _log.warning("queue %r: dead-letter queue %r does not exist; message %s stays", config.name, name,
+                         message.message_id)  # fmt: skip
+            return False
+        self._wakeups.notify(name)
+        return True
 
     async def _wait(self, woken: asyncio.Future[None], seconds: float) -> None:
         """Return when `woken` resolves or `seconds` pass on the clock, whichever is first."""

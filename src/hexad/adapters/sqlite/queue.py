@@ -113,6 +113,11 @@ WHERE m.visible_at <= :now
 ORDER BY m.seq LIMIT :limit
 """
 
+_ANY_VISIBLE = """
+SELECT EXISTS (SELECT 1 FROM queue_queues WHERE name = :queue) AS queue_exists,
+       EXISTS (SELECT 1 FROM queue_messages WHERE queue = :queue AND visible_at <= :now) AS visible
+"""
+
 _FIFO_GROUP = """
 SELECT seq, visible_at, sent_at FROM queue_messages
 WHERE queue = :queue AND group_id = :group AND seq >= :head ORDER BY seq LIMIT :limit
@@ -242,7 +247,8 @@ class SqliteQueueBackend:
 
     async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
         with self._db.transaction() as conn:
-            _find_queue(conn, queue)
+            config = _config(_find_queue(conn, queue))
+            self._sweep(conn, queue, now, now - config.retention_seconds)
             known = self._deduplicated(conn, queue, messages, now)
             ids: list[str] = []
             rows: list[tuple[Any, ...]] = []
@@ -273,6 +279,8 @@ class SqliteQueueBackend:
     async def receive(
         self, queue: str, max_messages: int, visibility_timeout: float, now: float
     ) -> list[Message]:
+        if not self._sweep_due(queue, now) and not self._anything_visible(queue, now):
+            return []  # an idle poll never takes the write lock
         with self._db.transaction() as conn:
             config = _config(_find_queue(conn, queue))
             cutoff = now - config.retention_seconds
@@ -382,9 +390,19 @@ class SqliteQueueBackend:
         )
         return {row["deduplication_id"]: row["message_id"] for row in rows}
 
+    def _anything_visible(self, queue: str, now: float) -> bool:
+        """A read (no write lock): whether the queue has a visible message; `NotFoundError` if no queue."""
+        row = self._db.query(_ANY_VISIBLE, {"queue": queue, "now": now})[0]
+        if not row["queue_exists"]:
+            raise NotFoundError(f"queue {queue!r} does not exist")
+        return bool(row["visible"])
+
+    def _sweep_due(self, queue: str, now: float) -> bool:
+        return now - self._swept.get(queue, float("-inf")) >= _SWEEP_INTERVAL
+
     def _sweep(self, conn: sqlite3.Connection, queue: str, now: float, cutoff: float) -> None:
         """Delete expired messages and ended deduplication windows, at most once a minute per queue."""
-        if now - self._swept.get(queue, float("-inf")) < _SWEEP_INTERVAL:
+        if not self._sweep_due(queue, now):
             return
         self._swept[queue] = now
         conn.execute("DELETE FROM queue_messages WHERE queue = ? AND sent_at <= ?", (queue, cutoff))
