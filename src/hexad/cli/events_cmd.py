@@ -1,4 +1,4 @@
-"""`hexad events ...`: put an event, follow a bus live, search its archive, read its counters."""
+"""`hexad events ...`: put an event, follow a bus live, search its archive, read counters, manage buses."""
 
 from __future__ import annotations
 
@@ -153,6 +153,47 @@ def _events_table(events: list[Event], bus: str) -> Table:
         detail = json.dumps(dict(event.detail))
         table.add_row(format_time(event.time), event.source, event.detail_type, event.id, detail[:60])
     return table
+
+
+@app.command("buses")
+def buses(as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table")) -> None:
+    """Every event bus with its archive retention and event count."""
+    service = event_bus()
+    found = asyncio.run(service.list_buses())
+    rows = [
+        {"name": bus.name, "archive_retention_days": bus.archive_retention_days, **_counts(service, bus.name)}
+        for bus in found
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("bus", "archive retention (days)", "events", "pending deliveries", title="Event buses")
+    for row in rows:
+        retention = str(row["archive_retention_days"] or "forever")
+        table.add_row(str(row["name"]), retention, str(row["events"]), str(row["pending"]))
+    Console().print(table)
+
+
+def _counts(service: Any, bus: str) -> dict[str, int]:
+    stats: BusStats = service.stats(bus)
+    return {"events": stats.counters.get("events", 0), "pending": stats.pending}
+
+
+@app.command("create-bus")
+def create_bus(
+    name: str = typer.Argument(..., help="the bus name: letters, digits, '.', '-', '_'"),
+    retention_days: int = typer.Option(7, "--retention-days", min=0, help="archive retention (0: forever)"),
+) -> None:
+    """Create an event bus."""
+    asyncio.run(event_bus().create_bus(name, archive_retention_days=retention_days))
+    typer.echo(f"created event bus {name} (archive retention {retention_days or 'forever'} days)")
+
+
+@app.command("delete-bus")
+def delete_bus(name: str = typer.Argument(..., help="the bus name")) -> None:
+    """Delete an event bus and its archive (it must have no rules; `default` stays)."""
+    asyncio.run(event_bus().delete_bus(name))
+    typer.echo(f"deleted event bus {name}")
 
 
 @app.command("stats")

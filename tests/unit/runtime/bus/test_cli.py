@@ -86,3 +86,15 @@ def test_events_search_stats_and_tail() -> None:
         "events", "tail", "--last", "2", "--count", "1", "--pattern", '{"source": ["hexad.sli"]}'
     )
     assert [json.loads(line)["id"] for line in output.splitlines()] == [second]
+
+
+def test_buses_can_be_created_listed_and_deleted() -> None:
+    assert run("events", "create-bus", "ops", "--retention-days", "30")[0] == 0
+    code, output = run("events", "put", "--bus", "ops", "--source", "s", "--detail-type", "t")
+    assert code == 0, output
+    code, output = run("events", "buses", "--json")
+    rows = {row["name"]: row for row in json.loads(output)}
+    assert rows["ops"]["archive_retention_days"] == 30 and rows["ops"]["events"] == 1
+    assert rows["default"]["events"] == 0
+    assert run("events", "delete-bus", "ops")[0] == 0
+    assert [row["name"] for row in json.loads(run("events", "buses", "--json")[1])] == ["default"]
