@@ -35,6 +35,10 @@ __all__ = [
     "ScheduleExpressionError",
     "TargetDeliveryError",
     "ValidationError",
+    "WorkflowDefinitionError",
+    "WorkflowError",
+    "WorkflowNotFoundError",
+    "WorkflowTaskTokenError",
 ]
 
 
@@ -140,6 +144,26 @@ class ActorStoppedError(ActorError):
 
 class AskTimeoutError(ActorError):
     """An actor did not answer a question within the caller's timeout."""
+
+
+class WorkflowError(HexadError):
+    """A workflow (Amazon States Language) operation was refused or cannot run."""
+
+
+class WorkflowDefinitionError(WorkflowError, ValidationError):
+    """A state machine definition is invalid; the message names the state and the field."""
+
+    exit_code = 2
+
+
+class WorkflowNotFoundError(WorkflowError, NotFoundError):
+    """No state machine or execution has the given name or id."""
+
+    exit_code = 3
+
+
+class WorkflowTaskTokenError(WorkflowError):
+    """A task token is unknown, malformed or its task is no longer waiting for it."""
 
 
 class DocumentError(ValidationError):

@@ -1,0 +1,171 @@
+"""Parallel and Map (inline): branches and iterations run concurrently as asyncio tasks.
+
+A branch or iteration gets its own key scope (`<state key>:<attempt>/b<i>` or `/i<index>`), so its
+states replay independently after a restart. A Parallel fails with the first failing branch's error;
+a Map fails on the first failed iteration unless `ToleratedFailureCount`/`Percentage` allow more, in
+which case a failed iteration's place in the output holds its `{"Error", "Cause"}`; past the tolerance
+the Map fails with `States.ExceedToleratedFailureThreshold`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any
+
+from hexad.runtime.workflows.failures import StateFailure, Suspended
+from hexad.runtime.workflows.interpreter import Execution, _json
+from hexad.runtime.workflows.processing import (
+    apply_template,
+    input_path,
+    output_path,
+    read_value,
+    state_result_path,
+)
+
+__all__ = ["run_map", "run_parallel"]
+
+
+def _settle(results: list[Any], tolerated: int) -> list[Any]:
+    """Outputs in order; raises an escaped error, too many failures, or a combined suspension."""
+    failures = [r for r in results if isinstance(r, StateFailure)]
+    suspensions = [r for r in results if isinstance(r, Suspended)]
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, (StateFailure, Suspended)):
+            raise result
+    if len(failures) > tolerated:
+        raise (
+            failures[0]
+            if tolerated == 0
+            else StateFailure(
+                "States.ExceedToleratedFailureThreshold",
+                f"{len(failures)} of {len(results)} iterations failed; at most {tolerated} were tolerated.",
+            )
+        )
+    if suspensions:
+        raise Suspended.earliest(suspensions)
+    return [r.as_output() if isinstance(r, StateFailure) else r for r in results]
+
+
+def _finish(
+    run: Execution, name: str, state: dict[str, Any], data: Any, result: Any, context: Any
+) -> tuple[Any, Any]:
+    if "ResultSelector" in state:
+        result = apply_template(state["ResultSelector"], result, context, name, "ResultSelector")
+    output = state_result_path(state, data, result, name)
+    return output_path(state, output, context, name), state.get("Next")
+
+
+async def run_parallel(
+    run: Execution, name: str, state: dict[str, Any], data: Any, key: str
+) -> tuple[Any, str | None]:
+    """Run every branch on the same input; the output is the array of branch outputs."""
+    context = run.context(name, run.host.now())
+    effective = input_path(state, data, context, name)
+    if "Parameters" in state:
+        effective = apply_template(state["Parameters"], effective, context, name, "Parameters")
+
+    async def attempt(number: int) -> list[Any]:
+        scope = f"{key}:{number}"
+        run.record("ParallelStateStarted", {}, "ps" + scope)
+        branches = state["Branches"]
+        coroutines = [run.branch(branch, effective, f"{scope}/b{i}") for i, branch in enumerate(branches)]
+        try:
+            outputs = _settle(await run.gather(coroutines, 0), 0)
+        except StateFailure as failure:
+            run.record("ParallelStateFailed", {"error": failure.error, "cause": failure.cause}, "pf" + scope)
+            raise
+        run.record("ParallelStateSucceeded", {}, "pd" + scope)
+        return outputs
+
+    result = await run.with_retry(name, state, key, attempt)
+    return _finish(run, name, state, data, result, context)
+
+
+def _number(state: dict[str, Any], field: str, data: Any, context: Any, name: str) -> float | None:
+    if field in state:
+        return float(state[field])
+    if f"{field}Path" not in state:
+        return None
+    value = read_value(state[f"{field}Path"], data, context, name, f"{field}Path")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise StateFailure(
+            "States.Runtime",
+            f"The state '{name}', field {field}Path: expected a number >= 0, got {_json(value)}",
+        )
+    return float(value)
+
+
+def _tolerated(state: dict[str, Any], data: Any, context: Any, name: str, count: int) -> int:
+    allowed = _number(state, "ToleratedFailureCount", data, context, name)
+    percent = _number(state, "ToleratedFailurePercentage", data, context, name)
+    limits = [int(allowed)] if allowed is not None else []
+    if percent is not None:
+        limits.append(math.floor(count * percent / 100.0))
+    return min(limits) if limits else 0
+
+
+async def run_map(
+    run: Execution, name: str, state: dict[str, Any], data: Any, key: str
+) -> tuple[Any, str | None]:
+    """Run the item processor once per item of ItemsPath, at most MaxConcurrency at a time."""
+    context = run.context(name, run.host.now())
+    effective = input_path(state, data, context, name)
+    items = read_value(state.get("ItemsPath", "$"), effective, context, name, "ItemsPath")
+    if not isinstance(items, list):
+        raise StateFailure(
+            "States.Runtime",
+            f"The state '{name}', field ItemsPath: expected an array, got {_json(items)[:200]}",
+        )
+    concurrency = int(_number(state, "MaxConcurrency", effective, context, name) or 0)
+    tolerated = _tolerated(state, effective, context, name, len(items))
+    processor: dict[str, Any] = state.get("ItemProcessor") or state["Iterator"]
+    selector = state.get("ItemSelector", state.get("Parameters"))
+
+    async def attempt(number: int) -> list[Any]:
+        scope = f"{key}:{number}"
+        run.record("MapStateStarted", {"length": len(items)}, "ms" + scope)
+        gate = asyncio.Semaphore(concurrency) if 0 < concurrency < len(items) else None
+
+        async def iteration(index: int, item: Any) -> Any:
+            if gate is None:
+                return await _iteration(run, name, processor, selector, effective, scope, index, item)
+            async with gate:
+                return await _iteration(run, name, processor, selector, effective, scope, index, item)
+
+        coroutines = [iteration(index, item) for index, item in enumerate(items)]
+        try:
+            outputs = _settle(await run.gather(coroutines, tolerated), tolerated)
+        except StateFailure as failure:
+            run.record("MapStateFailed", {"error": failure.error, "cause": failure.cause}, "mf" + scope)
+            raise
+        run.record("MapStateSucceeded", {}, "md" + scope)
+        return outputs
+
+    result = await run.with_retry(name, state, key, attempt)
+    return _finish(run, name, state, data, result, context)
+
+
+async def _iteration(
+    run: Execution,
+    name: str,
+    processor: dict[str, Any],
+    selector: Any,
+    effective: Any,
+    scope: str,
+    index: int,
+    item: Any,
+) -> Any:
+    if selector is not None:
+        context = run.context(name, run.host.now(), Map={"Item": {"Index": index, "Value": item}})
+        item = apply_template(selector, effective, context, name, "ItemSelector")
+    where = f"{scope}/i{index}"
+    run.record("MapIterationStarted", {"name": name, "index": index}, "is" + where)
+    try:
+        output = await run.branch(processor, item, where)
+    except StateFailure as failure:
+        details = {"name": name, "index": index, "error": failure.error, "cause": failure.cause}
+        run.record("MapIterationFailed", details, "if" + where)
+        raise
+    run.record("MapIterationSucceeded", {"name": name, "index": index}, "id" + where)
+    return output

@@ -1,0 +1,449 @@
+"""Parse and validate a state machine definition before it is stored or run.
+
+Like Step Functions' `ValidateStateMachineDefinition`, every problem is collected and reported with
+where it is: the state's name (with the Parallel branch or Map processor it sits in) and the field.
+A definition that passes here can still fail at run time only on data (a path that selects nothing,
+an intrinsic given the wrong type), never on its own shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from hexad.errors import WorkflowDefinitionError
+from hexad.runtime.workflows.choice import COMPARISONS, TYPE_TESTS, parse_timestamp, rule_operator
+from hexad.runtime.workflows.intrinsics import IntrinsicError, is_intrinsic, parse_intrinsic
+from hexad.runtime.workflows.paths import PathSyntaxError, compile_path, is_reference_path
+
+__all__ = ["STATE_TYPES", "parse_definition", "validate_definition"]
+
+STATE_TYPES = frozenset({"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
+_TERMINAL = frozenset({"Choice", "Succeed", "Fail"})
+_COMMON = {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Assign", "QueryLanguage"}
+_FIELDS: dict[str, set[str]] = {
+    "Pass": {"Result", "ResultPath", "Parameters"},
+    "Task": {
+        "Resource",
+        "Parameters",
+        "ResultSelector",
+        "ResultPath",
+        "Retry",
+        "Catch",
+        "TimeoutSeconds",
+        "TimeoutSecondsPath",
+        "HeartbeatSeconds",
+        "HeartbeatSecondsPath",
+        "Credentials",
+    },
+    "Choice": {"Choices", "Default"},
+    "Wait": {"Seconds", "Timestamp", "SecondsPath", "TimestampPath"},
+    "Succeed": set(),
+    "Fail": {"Error", "Cause", "ErrorPath", "CausePath"},
+    "Parallel": {"Branches", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch"},
+    "Map": {
+        "ItemsPath",
+        "ItemSelector",
+        "Parameters",
+        "ItemProcessor",
+        "Iterator",
+        "MaxConcurrency",
+        "MaxConcurrencyPath",
+        "ToleratedFailurePercentage",
+        "ToleratedFailurePercentagePath",
+        "ToleratedFailureCount",
+        "ToleratedFailureCountPath",
+        "ResultSelector",
+        "ResultPath",
+        "Retry",
+        "Catch",
+        "ItemReader",
+        "ItemBatcher",
+        "ResultWriter",
+        "Label",
+    },
+}
+_NO_IO = {"Succeed": {"Next", "End"}, "Fail": {"Next", "End", "InputPath", "OutputPath"}}
+
+
+def parse_definition(definition: Mapping[str, Any] | str) -> dict[str, Any]:
+    """A definition as a dict, from JSON text or a mapping; validated."""
+    if isinstance(definition, str):
+        try:
+            loaded = json.loads(definition)
+        except ValueError as exc:
+            raise WorkflowDefinitionError(f"the definition is not JSON: {exc}") from None
+    else:
+        loaded = dict(definition)
+    validate_definition(loaded)
+    return loaded  # type: ignore[no-any-return]
+
+
+def validate_definition(definition: Any) -> None:
+    """Raise `WorkflowDefinitionError` listing every problem (state, field, what is expected)."""
+    problems: list[str] = []
+    _machine(definition, "", problems)
+    if problems:
+        error = WorkflowDefinitionError("invalid state machine definition:\n  " + "\n  ".join(problems))
+        error.problems = problems  # type: ignore[attr-defined]
+        raise error
+
+
+def _machine(machine: Any, where: str, problems: list[str]) -> None:
+    prefix = f"{where}: " if where else ""
+    if not isinstance(machine, dict):
+        problems.append(f"{prefix}expected a JSON object with StartAt and States")
+        return
+    states = machine.get("States")
+    if not isinstance(states, dict) or not states:
+        problems.append(f"{prefix}field States: expected a non-empty object of states")
+        return
+    start = machine.get("StartAt")
+    if not isinstance(start, str) or start not in states:
+        problems.append(f"{prefix}field StartAt: expected the name of a state, got {start!r}")
+    timeout = machine.get("TimeoutSeconds")
+    if timeout is not None and not _positive_int(timeout):
+        problems.append(f"{prefix}field TimeoutSeconds: expected a positive integer, got {timeout!r}")
+    for name, state in states.items():
+        _state(name, state, states, _Where(where, name), problems)
+    if isinstance(start, str) and start in states:
+        _reachability(start, states, where, problems)
+
+
+class _Where:
+    def __init__(self, scope: str, name: str) -> None:
+        self.scope, self.name = scope, name
+
+    def __call__(self, field: str, message: str) -> str:
+        scope = f"{self.scope} > " if self.scope else ""
+        return f"{scope}state {self.name!r}, field {field}: {message}"
+
+    def nested(self, label: str) -> str:
+        scope = f"{self.scope} > " if self.scope else ""
+        return f"{scope}state {self.name!r} {label}"
+
+
+def _state(name: str, state: Any, states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    if len(name) > 80:
+        problems.append(at("name", "a state name has at most 80 characters"))
+    if not isinstance(state, dict):
+        problems.append(at("Type", "expected a JSON object"))
+        return
+    kind = state.get("Type")
+    if kind not in STATE_TYPES:
+        problems.append(at("Type", f"expected one of {', '.join(sorted(STATE_TYPES))}, got {kind!r}"))
+        return
+    allowed = (_COMMON | _FIELDS[kind]) - _NO_IO.get(kind, set())
+    for field in state:
+        if field not in allowed:
+            problems.append(at(field, f"is not a field of a {kind} state"))
+    _transition(kind, state, states, at, problems)
+    _paths(state, at, problems)
+    _CHECKS.get(kind, _nothing)(state, states, at, problems)
+
+
+def _nothing(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    return None
+
+
+def _transition(
+    kind: str, state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]
+) -> None:
+    if kind in _TERMINAL:
+        return
+    has_next, end = "Next" in state, state.get("End")
+    if has_next and end:
+        problems.append(at("End", "a state has either Next or End: true, not both"))
+    elif not has_next and end is not True:
+        problems.append(at("Next", "expected Next (a state name) or End: true"))
+    if has_next:
+        _target(state["Next"], states, at, "Next", problems)
+
+
+def _target(target: Any, states: dict[str, Any], at: _Where, field: str, problems: list[str]) -> None:
+    if not isinstance(target, str) or target not in states:
+        problems.append(at(field, f"the state {target!r} does not exist"))
+
+
+def _paths(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    for field in ("InputPath", "OutputPath", "ItemsPath"):
+        if field in state and state[field] is not None:
+            _path(state[field], at, field, problems)
+    for field in ("ResultPath",):
+        value = state.get(field)
+        if field in state and value is not None and not (isinstance(value, str) and is_reference_path(value)):
+            problems.append(at(field, f"expected a reference path such as $.result, or null, got {value!r}"))
+    for field in ("Parameters", "ResultSelector", "ItemSelector"):
+        if field in state:
+            if not isinstance(state[field], dict):
+                problems.append(at(field, "expected a JSON object"))
+            else:
+                _template(state[field], at, field, problems)
+
+
+def _path(path: Any, at: _Where, field: str, problems: list[str]) -> None:
+    try:
+        compile_path(path[1:] if isinstance(path, str) and path.startswith("$$") else path)
+    except PathSyntaxError as exc:
+        problems.append(at(field, str(exc)))
+
+
+def _template(template: Any, at: _Where, field: str, problems: list[str]) -> None:
+    if isinstance(template, list):
+        for index, item in enumerate(template):
+            _template(item, at, f"{field}[{index}]", problems)
+    if not isinstance(template, dict):
+        return
+    for key, value in template.items():
+        if not key.endswith(".$"):
+            _template(value, at, f"{field}.{key}", problems)
+        elif is_intrinsic(value):
+            _intrinsic(value, at, f"{field}.{key}", problems)
+        else:
+            _path(value, at, f"{field}.{key}", problems)
+
+
+def _intrinsic(value: str, at: _Where, field: str, problems: list[str]) -> None:
+    try:
+        parse_intrinsic(value)
+    except IntrinsicError as exc:
+        problems.append(at(field, str(exc)))
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _non_negative(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def _check_task(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    if not isinstance(state.get("Resource"), str) or not state["Resource"]:
+        problems.append(at("Resource", "expected a resource name (a string)"))
+    for field in ("TimeoutSeconds", "HeartbeatSeconds"):
+        if field in state and not _positive_int(state[field]):
+            problems.append(at(field, f"expected a positive integer, got {state[field]!r}"))
+        if field in state and f"{field}Path" in state:
+            problems.append(at(field, f"use {field} or {field}Path, not both"))
+        if f"{field}Path" in state:
+            _path(state[f"{field}Path"], at, f"{field}Path", problems)
+    timeout, heartbeat = state.get("TimeoutSeconds"), state.get("HeartbeatSeconds")
+    if _positive_int(timeout) and _positive_int(heartbeat) and int(heartbeat) >= int(timeout):  # type: ignore[arg-type]
+        problems.append(at("HeartbeatSeconds", "must be smaller than TimeoutSeconds"))
+    _check_errors(state, states, at, problems)
+
+
+def _check_errors(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    for field in ("Retry", "Catch"):
+        rules = state.get(field, [])
+        if not isinstance(rules, list):
+            problems.append(at(field, "expected an array"))
+            continue
+        for index, rule in enumerate(rules):
+            _check_rule(field, index, rule, len(rules), states, at, problems)
+
+
+def _check_rule(
+    field: str, index: int, rule: Any, count: int, states: dict[str, Any], at: _Where, problems: list[str]
+) -> None:
+    where = f"{field}[{index}]"
+    if not isinstance(rule, dict):
+        problems.append(at(where, "expected a JSON object"))
+        return
+    names = rule.get("ErrorEquals")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        problems.append(at(f"{where}.ErrorEquals", "expected a non-empty array of error names"))
+    elif "States.ALL" in names and (len(names) > 1 or index != count - 1):
+        problems.append(at(f"{where}.ErrorEquals", "States.ALL must be alone and in the last rule"))
+    if field == "Catch":
+        _target(rule.get("Next"), states, at, f"{where}.Next", problems)
+        value = rule.get("ResultPath")
+        if value is not None and not (isinstance(value, str) and is_reference_path(value)):
+            problems.append(at(f"{where}.ResultPath", f"expected a reference path or null, got {value!r}"))
+        return
+    _check_retrier(rule, where, at, problems)
+
+
+def _check_retrier(rule: dict[str, Any], where: str, at: _Where, problems: list[str]) -> None:
+    if "IntervalSeconds" in rule and not _positive_int(rule["IntervalSeconds"]):
+        problems.append(
+            at(f"{where}.IntervalSeconds", f"expected a positive integer, got {rule['IntervalSeconds']!r}")
+        )
+    attempts = rule.get("MaxAttempts", 3)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 0:
+        problems.append(at(f"{where}.MaxAttempts", f"expected an integer >= 0, got {attempts!r}"))
+    rate = rule.get("BackoffRate", 2.0)
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 1.0:
+        problems.append(at(f"{where}.BackoffRate", f"expected a number >= 1.0, got {rate!r}"))
+    if "MaxDelaySeconds" in rule and not _positive_int(rule["MaxDelaySeconds"]):
+        problems.append(
+            at(f"{where}.MaxDelaySeconds", f"expected a positive integer, got {rule['MaxDelaySeconds']!r}")
+        )
+    if rule.get("JitterStrategy", "NONE") not in ("FULL", "NONE"):
+        problems.append(
+            at(f"{where}.JitterStrategy", f"expected FULL or NONE, got {rule['JitterStrategy']!r}")
+        )
+
+
+def _check_choice(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    choices = state.get("Choices")
+    if not isinstance(choices, list) or not choices:
+        problems.append(at("Choices", "expected a non-empty array of rules"))
+        return
+    for index, rule in enumerate(choices):
+        where = f"Choices[{index}]"
+        _check_condition(rule, where, at, problems)
+        if isinstance(rule, dict):
+            _target(rule.get("Next"), states, at, f"{where}.Next", problems)
+    if "Default" in state:
+        _target(state["Default"], states, at, "Default", problems)
+
+
+def _check_condition(rule: Any, where: str, at: _Where, problems: list[str]) -> None:
+    if not isinstance(rule, dict):
+        problems.append(at(where, "expected a JSON object"))
+        return
+    for key in ("And", "Or"):
+        if key in rule:
+            if not isinstance(rule[key], list) or not rule[key]:
+                problems.append(at(f"{where}.{key}", "expected a non-empty array of rules"))
+                return
+            for index, inner in enumerate(rule[key]):
+                _check_condition(inner, f"{where}.{key}[{index}]", at, problems)
+            return
+    if "Not" in rule:
+        _check_condition(rule["Not"], f"{where}.Not", at, problems)
+        return
+    _check_comparison(rule, where, at, problems)
+
+
+def _check_comparison(rule: dict[str, Any], where: str, at: _Where, problems: list[str]) -> None:
+    key = rule_operator(rule)
+    if key is None:
+        known = ", ".join(sorted(COMPARISONS | TYPE_TESTS))
+        problems.append(at(where, f"expected And, Or, Not or a comparison ({known})"))
+        return
+    if not isinstance(rule.get("Variable"), str):
+        problems.append(at(f"{where}.Variable", "expected a path"))
+    else:
+        _path(rule["Variable"], at, f"{where}.Variable", problems)
+    value = rule[key]
+    if key.endswith("Path") and key[:-4] in COMPARISONS:
+        _path(value, at, f"{where}.{key}", problems)
+    elif not _operand_ok(key, value):
+        problems.append(at(f"{where}.{key}", f"the value {value!r} is not of the type {key} compares"))
+
+
+def _operand_ok(key: str, value: Any) -> bool:
+    if key in TYPE_TESTS or key == "BooleanEquals":
+        return isinstance(value, bool)
+    if key.startswith("String"):
+        return isinstance(value, str)
+    if key.startswith("Numeric"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return parse_timestamp(value) is not None
+
+
+def _check_wait(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    given = [field for field in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if field in state]
+    if len(given) != 1:
+        problems.append(
+            at(
+                "Seconds",
+                f"expected exactly one of Seconds, Timestamp, SecondsPath, TimestampPath, got {given}",
+            )
+        )
+        return
+    field = given[0]
+    if field == "Seconds" and not _non_negative(state[field]):
+        problems.append(at(field, f"expected a number >= 0, got {state[field]!r}"))
+    elif field == "Timestamp" and parse_timestamp(state[field]) is None:
+        problems.append(
+            at(field, f"expected an RFC 3339 timestamp such as 2026-01-01T00:00:00Z, got {state[field]!r}")
+        )
+    elif field.endswith("Path"):
+        _path(state[field], at, field, problems)
+
+
+def _check_fail(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    for field in ("Error", "Cause"):
+        if field in state and f"{field}Path" in state:
+            problems.append(at(field, f"use {field} or {field}Path, not both"))
+        if field in state and not isinstance(state[field], str):
+            problems.append(at(field, "expected a string"))
+        path = state.get(f"{field}Path")
+        if path is not None:
+            if is_intrinsic(path):
+                _intrinsic(path, at, f"{field}Path", problems)
+            else:
+                _path(path, at, f"{field}Path", problems)
+
+
+def _check_parallel(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    branches = state.get("Branches")
+    if not isinstance(branches, list) or not branches:
+        problems.append(at("Branches", "expected a non-empty array of state machines"))
+    else:
+        for index, branch in enumerate(branches):
+            _machine(branch, at.nested(f"Branches[{index}]"), problems)
+    _check_errors(state, states, at, problems)
+
+
+def _check_map(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    processor = state.get("ItemProcessor", state.get("Iterator"))
+    if processor is None:
+        problems.append(at("ItemProcessor", "expected a state machine (StartAt and States)"))
+    else:
+        _machine(processor, at.nested("ItemProcessor"), problems)
+    if "MaxConcurrency" in state and not (
+        isinstance(state["MaxConcurrency"], int) and state["MaxConcurrency"] >= 0
+    ):
+        problems.append(at("MaxConcurrency", f"expected an integer >= 0, got {state['MaxConcurrency']!r}"))
+    percent = state.get("ToleratedFailurePercentage")
+    if percent is not None and not (_non_negative(percent) and percent <= 100):
+        problems.append(at("ToleratedFailurePercentage", f"expected a number from 0 to 100, got {percent!r}"))
+    count = state.get("ToleratedFailureCount")
+    if count is not None and not (isinstance(count, int) and not isinstance(count, bool) and count >= 0):
+        problems.append(at("ToleratedFailureCount", f"expected an integer >= 0, got {count!r}"))
+    for field in ("MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath"):
+        if field in state:
+            _path(state[field], at, field, problems)
+    _check_errors(state, states, at, problems)
+
+
+def _check_pass(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    return None
+
+
+_CHECKS = {
+    "Task": _check_task,
+    "Choice": _check_choice,
+    "Wait": _check_wait,
+    "Fail": _check_fail,
+    "Parallel": _check_parallel,
+    "Map": _check_map,
+    "Pass": _check_pass,
+}
+
+
+def _reachability(start: str, states: dict[str, Any], where: str, problems: list[str]) -> None:
+    seen, pending = set(), [start]
+    while pending:
+        name = pending.pop()
+        if name in seen or not isinstance(states.get(name), dict):
+            continue
+        seen.add(name)
+        pending.extend(_successors(states[name]))
+    for name in states:
+        if name not in seen:
+            scope = f"{where} > " if where else ""
+            problems.append(f"{scope}state {name!r}, field Type: the state cannot be reached from StartAt")
+
+
+def _successors(state: dict[str, Any]) -> list[str]:
+    targets = [state.get("Next"), state.get("Default")]
+    targets += [rule.get("Next") for rule in state.get("Choices", []) if isinstance(rule, dict)]
+    targets += [rule.get("Next") for rule in state.get("Catch", []) if isinstance(rule, dict)]
+    return [target for target in targets if isinstance(target, str)]

@@ -1,0 +1,176 @@
+"""The Task state: call a resource (or hand out a task token and wait), with timeouts, heartbeats and retries.
+
+Each attempt's outcome is recorded under the attempt's key before the state moves on, so a restarted
+execution replays a finished attempt instead of calling the resource again. For `.waitForTaskToken`
+the token is recorded once the resource has been called (TaskSubmitted): after a restart the task
+waits for that same token rather than calling the resource a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from hexad.runtime.workflows.failures import StateFailure, error_of
+from hexad.runtime.workflows.host import TaskCall
+from hexad.runtime.workflows.interpreter import Execution, _json
+from hexad.runtime.workflows.processing import (
+    apply_template,
+    input_path,
+    output_path,
+    read_value,
+    state_result_path,
+)
+
+__all__ = ["TOKEN_SUFFIX", "run_task"]
+
+TOKEN_SUFFIX = ".waitForTaskToken"
+_DEFAULT_TIMEOUT = 99_999_999.0
+
+
+async def run_task(
+    run: Execution, name: str, state: dict[str, Any], data: Any, key: str
+) -> tuple[Any, str | None]:
+    """Run a Task state: input processing, attempts under Retry, result processing."""
+    entered = run.host.now()
+    context = run.context(name, entered)
+    effective = input_path(state, data, context, name)
+
+    async def attempt(number: int) -> Any:
+        return await _attempt(run, name, state, effective, f"{key}:{number}", number)
+
+    result = await run.with_retry(name, state, key, attempt)
+    if "ResultSelector" in state:
+        result = apply_template(state["ResultSelector"], result, context, name, "ResultSelector")
+    output = state_result_path(state, data, result, name)
+    return output_path(state, output, context, name), state.get("Next")
+
+
+def _seconds(state: dict[str, Any], field: str, data: Any, context: Any, name: str) -> float | None:
+    if field in state:
+        return float(state[field])
+    path = state.get(f"{field}Path")
+    if path is None:
+        return None
+    value = read_value(path, data, context, name, f"{field}Path")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise StateFailure(
+            "States.Runtime",
+            f"The state '{name}', field {field}Path: expected a positive integer, got {_json(value)}",
+        )
+    return float(value)
+
+
+async def _attempt(
+    run: Execution, name: str, state: dict[str, Any], effective: Any, key: str, number: int
+) -> Any:
+    done = run.memo.get("t" + key)
+    if done is not None:
+        if done["ok"]:
+            return done["output"]
+        raise StateFailure(done["error"], done["cause"])
+    resource: str = state["Resource"]
+    waits = resource.endswith(TOKEN_SUFFIX)
+    base = resource[: -len(TOKEN_SUFFIX)] if waits else resource
+    submitted = run.memo.get("s" + key)
+    token = submitted["token"] if submitted else (run.host.new_token() if waits else None)
+    context = run.context(name, run.host.now(), number, **({"Task": {"Token": token}} if token else {}))
+    try:
+        timeout = _seconds(state, "TimeoutSeconds", effective, context, name)
+        heartbeat = _seconds(state, "HeartbeatSeconds", effective, context, name)
+        payload = effective
+        if "Parameters" in state:
+            payload = apply_template(state["Parameters"], effective, context, name, "Parameters")
+        call = TaskCall(base, name, run.execution_id, token, context)
+        if waits:
+            result = await _wait_for_token(run, call, payload, key, submitted, timeout, heartbeat)
+        else:
+            result = await _call(run, call, payload, timeout, heartbeat)
+    except StateFailure as failure:
+        kind = (
+            "TaskTimedOut" if failure.error in ("States.Timeout", "States.HeartbeatTimeout") else "TaskFailed"
+        )
+        memo = {"ok": False, "error": failure.error, "cause": failure.cause}
+        run.record(
+            kind, {"resource": resource, "error": failure.error, "cause": failure.cause}, "t" + key, memo
+        )
+        await run.checkpoint(True)
+        raise
+    run.record(
+        "TaskSucceeded",
+        {"resource": resource, "output": _json(result)},
+        "t" + key,
+        {"ok": True, "output": result},
+    )
+    await run.checkpoint(True)
+    return result
+
+
+def _scheduled(
+    run: Execution, call: TaskCall, payload: Any, timeout: float | None, heartbeat: float | None
+) -> None:
+    details: dict[str, Any] = {"resource": call.resource, "parameters": _json(payload)}
+    if timeout is not None:
+        details["timeoutInSeconds"] = int(timeout)
+    if heartbeat is not None:
+        details["heartbeatInSeconds"] = int(heartbeat)
+    run.record("TaskScheduled", details)
+    run.record("TaskStarted", {"resource": call.resource})
+
+
+async def _invoke(run: Execution, call: TaskCall, payload: Any) -> Any:
+    try:
+        return await run.host.invoke(call, payload)
+    except StateFailure:
+        raise
+    except Exception as exc:
+        raise error_of(exc) from None
+
+
+async def _call(
+    run: Execution, call: TaskCall, payload: Any, timeout: float | None, heartbeat: float | None
+) -> Any:
+    _scheduled(run, call, payload, timeout, heartbeat)
+    if timeout is None:
+        return await _invoke(run, call, payload)
+    work = asyncio.ensure_future(_invoke(run, call, payload))
+    timer = asyncio.ensure_future(run.host.timer(run.host.now() + timeout))
+    try:
+        await asyncio.wait({work, timer}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        timer.cancel()
+        if not work.done():
+            work.cancel()
+    if work.cancelled():
+        raise StateFailure(
+            "States.Timeout", f"The task in the state '{call.state}' ran longer than {timeout:g} seconds."
+        )
+    return work.result()
+
+
+async def _wait_for_token(
+    run: Execution,
+    call: TaskCall,
+    payload: Any,
+    key: str,
+    submitted: dict[str, Any] | None,
+    timeout: float | None,
+    heartbeat: float | None,
+) -> Any:
+    assert call.token is not None
+    if submitted is None:
+        started = run.host.now()
+        _scheduled(run, call, payload, timeout, heartbeat)
+        await run.host.open_token(call.token, started)
+        answer = await _invoke(run, call, payload)
+        memo = {"token": call.token, "started": started}
+        run.record("TaskSubmitted", {"resource": call.resource, "output": _json(answer)}, "s" + key, memo)
+        await run.checkpoint(True)
+    else:
+        started = float(submitted["started"])
+    deadline = started + (timeout if timeout is not None else _DEFAULT_TIMEOUT)
+    run.host.busy(-1)
+    try:
+        return await run.host.await_token(call.token, deadline, heartbeat)
+    finally:
+        run.host.busy(1)
