@@ -16,24 +16,28 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from hexad import __version__
 from hexad.agents.findings import FindingStore
+from hexad.api.audit import AuditWrites
 from hexad.api.live import LiveHub
 from hexad.api.live import router as live_router
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from hexad.api.problems import install_problem_handlers
-from hexad.api.routers import events, findings
-from hexad.api.security import signing_secret
+from hexad.api.routers import auth, events, findings, users
+from hexad.auth.keys import signing_secret, user_pool
 from hexad.auth.ratelimit import API_LIMIT, CALLER_LIMIT, Limit, RateLimiter
+from hexad.auth.stores import SqlAuditLog
 from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for, upgrade
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.wiring import event_bus
 
-__all__ = ["API_ROUTERS", "MAX_REQUEST_BYTES", "create_app"]
+__all__ = ["API_ROUTERS", "MAX_REQUEST_BYTES", "PUBLIC_ROUTERS", "create_app"]
 
 MAX_REQUEST_BYTES = 20 * 1024 * 1024
 # Every router under /api/v1; the authorization-matrix test walks these.
-API_ROUTERS = (findings.router, events.router)
+API_ROUTERS = (findings.router, events.router, users.router)
+# Routers callable without a token (sign-in must start somewhere).
+PUBLIC_ROUTERS = (auth.router,)
 
 
 def create_app(
@@ -56,17 +60,20 @@ def create_app(
     app.state.settings, app.state.clock = settings, clock
     app.state.engine = engine = engine_for(settings)
     upgrade(engine=engine)
+    app.state.users = user_pool(settings, clock)
+    app.state.audit = SqlAuditLog(engine)
     app.state.tokens = TokenIssuer(signing_secret(settings), clock)
     app.state.findings = FindingStore(engine, clock)
     app.state.bus = event_bus(settings)
     app.state.live = LiveHub(app.state.bus)
     install_problem_handlers(app)
     _add_health(app)
-    for router in API_ROUTERS:
+    for router in (*PUBLIC_ROUTERS, *API_ROUTERS):
         app.include_router(router)
     app.include_router(live_router)
     whole, per_caller = RateLimiter(API_LIMIT, clock), RateLimiter(caller_limit, clock)
     app.add_middleware(RateLimit, whole=whole, per_caller=per_caller)
+    app.add_middleware(AuditWrites)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BYTES)
     app.add_middleware(SecurityHeaders)
     return app

@@ -7,19 +7,16 @@ dependency with the permission so a test can walk every route and check it is gu
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import Request
 
 from hexad.auth.permissions import PERMISSIONS, allowed
 from hexad.auth.tokens import TokenIssuer
-from hexad.config import Settings
 from hexad.errors import AuthenticationError, PermissionDeniedError
 
-__all__ = ["Principal", "authenticate", "require", "signing_secret"]
+__all__ = ["Principal", "authenticate", "require"]
 
 
 @dataclass(frozen=True)
@@ -29,18 +26,6 @@ class Principal:
     subject: str
     roles: tuple[str, ...]
     mfa: bool
-
-
-def signing_secret(settings: Settings) -> str:
-    """The configured token secret, else one generated once and kept (mode 0600) in HEXAD_HOME."""
-    if settings.jwt_secret is not None:
-        return settings.jwt_secret.get_secret_value()
-    path = Path(settings.home) / "secrets" / "jwt.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
 
 
 def authenticate(request: Request) -> Principal:

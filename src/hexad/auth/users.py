@@ -117,6 +117,17 @@ class UserPool:
     def list(self) -> list[User]:
         return self._store.all()
 
+    def get(self, user_id: str) -> User:
+        """The account with this id, or `NotFoundError`."""
+        return self._require(user_id)
+
+    def find(self, email: str) -> User:
+        """The account with this email; an unknown email fails like a wrong password would."""
+        user = self._store.find_by_email(_normalised_email(email))
+        if user is None:
+            raise AuthenticationError(_VAGUE)
+        return user
+
     def disable(self, email: str) -> User:
         """Refuse further sign-ins and end the user's sessions."""
         user = self._update(email, disabled=True)

@@ -39,6 +39,7 @@ __all__ = [
     "Activity",
     "Agreement",
     "AgreementAddition",
+    "AuditRecord",
     "Base",
     "Budget",
     "Client",
@@ -52,6 +53,7 @@ __all__ = [
     "LicenceSubscription",
     "Opportunity",
     "Project",
+    "RefreshToken",
     "Site",
     "Technician",
     "Ticket",
@@ -395,6 +397,36 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+
+
+class RefreshToken(Base):
+    """A refresh token's SHA-256, its rotation family and state (the token itself is never stored)."""
+
+    __tablename__ = "refresh_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(32), index=True)
+    expires_at: Mapped[float] = mapped_column(Float)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRecord(Base):
+    """One entry of the tamper-evident audit log (see `hexad.observability.audit`)."""
+
+    __tablename__ = "audit_log"
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[Any] = mapped_column(JsonDocument, default=dict)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 IMPORT_ORDER: tuple[str, ...] = tuple(
