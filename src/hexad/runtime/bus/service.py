@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,9 @@ from hexad.ports.bus import (
     Rule,
     Target,
 )
+from hexad.runtime.bus.batch import Batch
 from hexad.runtime.bus.delivery import RetryTiming, attempt_delivery
+from hexad.runtime.bus.results import PutEventsResult, PutEventsResultEntry, ReplayResult
 from hexad.runtime.bus.rules import RuleBook, ScheduleSync
 from hexad.runtime.bus.targets import (
     CallableTarget,
@@ -62,33 +64,6 @@ _log = logging.getLogger(__name__)
 MAX_ENTRIES = 10
 _PAGE = 500
 _EXPIRE_EVERY_SECONDS = 300.0
-
-
-@dataclass(frozen=True)
-class PutEventsResultEntry:
-    """One entry's outcome: an `event_id`, or an `error_code` and `error_message`."""
-
-    event_id: str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-
-
-@dataclass(frozen=True)
-class PutEventsResult:
-    """PutEvents' answer: one result per entry, in order, and how many failed."""
-
-    failed_entry_count: int
-    entries: list[PutEventsResultEntry]
-
-
-@dataclass(frozen=True)
-class ReplayResult:
-    """A replay's name (the events' `replay-name`), the events it re-sent and the deliveries queued."""
-
-    replay_name: str
-    events_replayed: int
-    deliveries: int
-    rules: tuple[str, ...]
 
 
 class EventBus:
@@ -260,7 +235,7 @@ class EventBus:
         now, received_at = self._clock.now(), self._clock.time()
         results: list[PutEventsResultEntry] = []
         local = self._wake is not None  # a delivery loop runs here: hand it the deliveries directly
-        batch = _Batch(lease_until=received_at + self._lease if local else None)
+        batch = Batch(lease_until=received_at + self._lease if local else None)
         for entry in entries:
             bus = entry_bus(entry, DEFAULT_BUS)
             outcome = read_entry(entry, now)
@@ -304,7 +279,7 @@ class EventBus:
             time=scheduled_time.replace(microsecond=0),
             resources=(rule_arn(bus, name),),
         )
-        batch = _Batch()
+        batch = Batch()
         batch.add(bus, event, self._clock.time(), [rule])
         await batch.commit(self.store, archive=True)
         self._notify()
@@ -347,14 +322,23 @@ class EventBus:
         try:
             while stop is None or not stop.is_set():
                 wake.clear()
-                if self._clock.time() - self._last_expiry >= _EXPIRE_EVERY_SECONDS:
-                    await self.expire_archives()
-                if await self.dispatch_pending(self._batch) >= self._batch or self._local:
+                try:
+                    busy = await self._cycle()
+                except Exception:  # the store failed (disk full, locked too long): log, wait, go on
+                    _log.exception("event bus delivery loop: the cycle failed; retrying in %.1fs", self._poll)
+                    await self._clock.sleep(self._poll)
                     continue
-                await self._idle(wake, stop)
+                if not busy:
+                    await self._idle(wake, stop)
         finally:
             self._wake = None
             self._local.clear()
+
+    async def _cycle(self) -> bool:
+        """One round of housekeeping and delivery; True when more work is waiting."""
+        if self._clock.time() - self._last_expiry >= _EXPIRE_EVERY_SECONDS:
+            await self.expire_archives()
+        return await self.dispatch_pending(self._batch) >= self._batch or bool(self._local)
 
     async def _idle(self, wake: asyncio.Event, stop: asyncio.Event | None) -> None:
         due = await self.store.next_due()
@@ -405,7 +389,7 @@ class EventBus:
             page = await self.store.archived(bus, start.timestamp(), end.timestamp(), after, _PAGE)
             if not page:
                 break
-            batch = _Batch(count_events=False)
+            batch = Batch(count_events=False)
             for archived in page:
                 event = archived.event.replayed(name)
                 matched = [rule for rule in self._rules.match(bus, event.to_dict()) if rule.name in selected]
@@ -456,30 +440,3 @@ class EventBus:
         """Counters of the bus and of each rule: events, matched, unmatched, delivered, retried, failed,
         dead-lettered; plus the outbox's pending and failed deliveries."""
         return self.store.stats(bus)
-
-
-class _Batch:
-    """Archive rows, outbox rows and counter increments of one transaction."""
-
-    def __init__(self, *, count_events: bool = True, lease_until: float | None = None) -> None:
-        self.lease_until = lease_until
-        self.events: list[ArchivedEvent] = []
-        self.deliveries: list[Delivery] = []
-        self.counters: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        self._count_events = count_events
-
-    def add(self, bus: str, event: Event, received_at: float, rules: Sequence[Rule]) -> None:
-        self.events.append(ArchivedEvent(bus, event, received_at))
-        if self._count_events:
-            self.counters[(bus, "")]["events"] += 1
-            self.counters[(bus, "")]["matched" if rules else "unmatched"] += 1
-        for rule in rules:
-            self.counters[(bus, rule.name)]["matched"] += 1
-            for target in rule.targets:
-                due_at = received_at if self.lease_until is None else self.lease_until
-                self.deliveries.append(Delivery(bus, rule.name, target, event, received_at, due_at=due_at))
-
-    async def commit(self, store: BusStore, *, archive: bool) -> list[int]:
-        if not self.events:
-            return []
-        return await store.append(self.events, self.deliveries, self.counters, archive=archive)
