@@ -135,6 +135,45 @@ async def test_the_default_bus_always_exists_and_named_buses_can_be_added_and_de
         await bus.delete_bus("orders")
 
 
+async def test_a_bus_retention_can_be_changed(bus: EventBus, clock: ManualClock) -> None:
+    await put_one(bus)
+    updated = await bus.update_bus("default", archive_retention_days=1)
+    assert updated.archive_retention_days == 1
+    assert (await bus.get_bus("default")).archive_retention_days == 1
+    clock.advance(86400 + 1)
+    assert await bus.expire_archives() == 1
+    with pytest.raises(NotFoundError):
+        await bus.update_bus("nowhere", archive_retention_days=3)
+
+
+async def test_the_delivery_loop_survives_a_failing_store(
+    bus: EventBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delivered = asyncio.Event()
+    bus.register_callable("recorder", lambda payload: delivered.set())
+    await bus.put_rule(callable_rule())
+    real_claim = bus.store.claim
+    failures = [RuntimeError("database is locked")]
+
+    async def flaky_claim(now: float, lease_until: float, limit: int) -> list[Delivery]:
+        if failures:
+            raise failures.pop()
+        return await real_claim(now, lease_until, limit)
+
+    monkeypatch.setattr(bus.store, "claim", flaky_claim)
+    await bus.put_events([entry()])  # stored; no loop yet, so the loop must claim it
+    stop = asyncio.Event()
+    loop = asyncio.create_task(bus.run(stop))
+    for _ in range(100):
+        if not failures:
+            break
+        await asyncio.sleep(0.01)
+    bus._clock.advance(1)  # type: ignore[attr-defined]  # past the poll wait after the failure
+    await asyncio.wait_for(delivered.wait(), timeout=5)
+    stop.set()
+    await asyncio.wait_for(loop, timeout=5)
+
+
 async def test_a_bus_with_rules_cannot_be_deleted(bus: EventBus) -> None:
     await bus.create_bus("orders")
     await bus.put_rule(replace(callable_rule(), bus="orders"))

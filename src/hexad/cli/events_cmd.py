@@ -189,6 +189,16 @@ def create_bus(
     typer.echo(f"created event bus {name} (archive retention {retention_days or 'forever'} days)")
 
 
+@app.command("update-bus")
+def update_bus(
+    name: str = typer.Argument(..., help="the bus name"),
+    retention_days: int = typer.Option(..., "--retention-days", min=0, help="archive retention (0: forever)"),
+) -> None:
+    """Change how long a bus's archive keeps events."""
+    asyncio.run(event_bus().update_bus(name, archive_retention_days=retention_days))
+    typer.echo(f"event bus {name} keeps events {retention_days or 'forever'} days")
+
+
 @app.command("delete-bus")
 def delete_bus(name: str = typer.Argument(..., help="the bus name")) -> None:
     """Delete an event bus and its archive (it must have no rules; `default` stays)."""

@@ -231,6 +231,10 @@ class BusStore(Protocol):
         """Store a new bus; `ConflictError` if the name is taken."""
         ...
 
+    async def update_bus(self, bus: Bus) -> None:
+        """Change a bus's archive retention; `NotFoundError` if there is no such bus."""
+        ...
+
     async def get_bus(self, name: str) -> Bus:
         """One bus; `NotFoundError` if there is none."""
         ...

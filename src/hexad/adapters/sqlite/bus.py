@@ -152,6 +152,15 @@ class SqliteBusStore:
         except sqlite3.IntegrityError:
             raise ConflictError(f"event bus {bus.name!r} already exists") from None
 
+    async def update_bus(self, bus: Bus) -> None:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE bus_buses SET archive_retention_days = ? WHERE name = ?",
+                (bus.archive_retention_days, bus.name),
+            )
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"event bus {bus.name!r} does not exist")
+
     async def get_bus(self, name: str) -> Bus:
         rows = self._db.query("SELECT * FROM bus_buses WHERE name = ?", (name,))
         if not rows:

@@ -138,6 +138,14 @@ class EventBus:
         self._buses.add(name)
         return bus
 
+    async def update_bus(self, name: str, *, archive_retention_days: int) -> Bus:
+        """Change how long the bus's archive keeps events (0: forever); applies to events already kept."""
+        if archive_retention_days < 0:
+            raise ValidationError(f"bus {name!r}: archive_retention_days: expected 0 or more days")
+        bus = replace(await self.store.get_bus(name), archive_retention_days=archive_retention_days)
+        await self.store.update_bus(bus)
+        return bus
+
     async def delete_bus(self, name: str) -> None:
         """Delete a bus and its archive; the default bus stays, and a bus with rules is refused."""
         if name == DEFAULT_BUS:
