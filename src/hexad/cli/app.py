@@ -27,6 +27,7 @@ from hexad.cli import (
     rules_cmd,
     schedules_cmd,
     serve_cmd,
+    users_cmd,
     worker_cmd,
 )
 from hexad.errors import HexadError
@@ -55,6 +56,8 @@ app.command("replay")(replay_cmd.replay)
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(schedules_cmd.app, name="schedules")
 app.command("serve")(serve_cmd.serve)
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(users_cmd.audit_app, name="audit")
 app.add_typer(worker_cmd.app, name="worker")
 
 _errors = Console(stderr=True)
