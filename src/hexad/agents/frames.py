@@ -1,33 +1,31 @@
 """Typed frames of the MSP's entities for the agents, from the database or from a demo folder.
 
 Both sources give the same dtypes, so an agent tested on a folder behaves the same in production:
-columns named `*_date` (and `renewal_date`, `period` excepted) are `datetime64[ns]` dates, the
-contract's datetime columns are naive UTC `datetime64[ns]`, counts are nullable `Int64`, money and
-hours are `float64`, flags are `boolean`, and everything else is text (`object`). Each source caches
-one frame per entity, because an agent run reads the same entity several times.
+columns named `*_date` are `datetime64[ns]` dates, the contract's datetime columns are naive UTC
+`datetime64[ns]`, counts are nullable `Int64`, money and hours are `float64`, flags are `boolean`,
+and everything else (`period` and `invoice_number` included) is pandas' `str` text. Each source
+caches one frame per entity, because an agent run reads the same entity several times.
 """
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from hexad.agents.base import FrameSource
 from hexad.config import Settings
 from hexad.demo.files import COLUMNS, DATETIME_COLUMNS, INTEGER_COLUMNS, PARQUET_ENTITIES
 from hexad.domain.database import engine_for
-from hexad.domain.models import entity_table
+from hexad.domain.frames import load_frame
 from hexad.errors import AgentError
 
 __all__ = ["frames_from_database", "frames_from_folder", "normalise_frame"]
 
 _BOOLEAN_COLUMNS = {"billable", "onsite", "auto_renew"}
-_TEXT_COLUMNS = {"period", "invoice_number", "notice_period_days_text"}
+_TEXT_COLUMNS = {"period", "invoice_number"}
 
 
 def _is_date(name: str) -> bool:
@@ -48,19 +46,24 @@ def normalise_frame(entity: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _typed(values: pd.Series, name: str) -> pd.Series:
     if name in DATETIME_COLUMNS:
-        parsed = pd.to_datetime(values, utc=True, errors="raise")
+        parsed = pd.to_datetime(values, utc=True, errors="raise", format=_format(values, "ISO8601"))
         return parsed.dt.tz_localize(None).astype("datetime64[ns]")
     if _is_date(name):
-        return pd.to_datetime(values, errors="raise").astype("datetime64[ns]")
+        return pd.to_datetime(values, errors="raise", format=_format(values, "%Y-%m-%d")).astype(
+            "datetime64[ns]"
+        )
     if name in INTEGER_COLUMNS:
         return pd.to_numeric(values).astype("Int64")
     if name in _BOOLEAN_COLUMNS:
-        return values.map(_boolean).astype("boolean")
-    if name in _TEXT_COLUMNS or pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
-        if _looks_numeric(values, name):
-            return pd.to_numeric(values.map(_plain_number)).astype("float64")
-        return values.astype(object).where(values.notna(), None)
-    return pd.to_numeric(values).astype("float64")
+        return values.astype("boolean") if values.dtype == bool else values.map(_boolean).astype("boolean")
+    if _looks_numeric(name):
+        return pd.to_numeric(values).astype("float64")
+    return values.astype("str")
+
+
+def _format(values: pd.Series, text_format: str) -> str | None:
+    """A fixed format for text (fast, strict); None lets pandas read date and datetime objects."""
+    return text_format if pd.api.types.is_string_dtype(values) else None
 
 
 _NUMERIC_NAMES = (
@@ -70,15 +73,8 @@ _NUMERIC_NAMES = (
 )  # fmt: skip
 
 
-def _looks_numeric(values: pd.Series, name: str) -> bool:
+def _looks_numeric(name: str) -> bool:
     return name not in _TEXT_COLUMNS and any(name == n or name.endswith("_" + n) for n in _NUMERIC_NAMES)
-
-
-def _plain_number(value: Any) -> Any:
-    """Decimals (NUMERIC columns) and numeric text as floats; missing stays missing."""
-    if value is None or value is pd.NA:
-        return None
-    return float(value)
 
 
 def _boolean(value: Any) -> Any:
@@ -114,23 +110,13 @@ def frames_from_folder(path: Path) -> FrameSource:
 
 
 def frames_from_database(settings: Settings) -> FrameSource:
-    """A cached source over the domain database (`hexad.domain.frames.load_frames` when present)."""
-    try:
-        domain_frames: Any = importlib.import_module("hexad.domain.frames")
-    except ModuleNotFoundError:
-        domain_frames = None
+    """A cached source over the domain database, read through `hexad.domain.frames.load_frame`."""
     engine = engine_for(settings)
 
     @cache
     def load(entity: str) -> pd.DataFrame:
-        if domain_frames is not None:
-            loaded = domain_frames.load_frames(settings, [entity])
-            return normalise_frame(entity, loaded[entity] if isinstance(loaded, dict) else loaded)
         if entity not in COLUMNS:
             raise AgentError(f"unknown entity {entity!r}: expected one of {', '.join(sorted(COLUMNS))}")
-        table = entity_table(entity)
-        with engine.connect() as conn:
-            raw = pd.read_sql(sa.select(*(table.c[name] for name in COLUMNS[entity])), conn)
-        return normalise_frame(entity, raw)
+        return normalise_frame(entity, load_frame(entity, engine=engine))
 
     return load

@@ -62,7 +62,9 @@ def test_database_frames_match_folder_frames(demo_folder: Path, frames: FrameSou
         assert len(raw) == len(rows)
     from_db = frames_from_database(settings)
     for entity in ("vendors", "clients", "technicians", "budgets"):
-        pd.testing.assert_frame_equal(from_db(entity), frames(entity), check_like=False)
+        key = COLUMNS[entity][:3]
+        left = from_db(entity).sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, frames(entity).sort_values(key).reset_index(drop=True))
 
 
 def _file(folder: Path, entity: str) -> Path:
