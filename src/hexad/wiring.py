@@ -6,6 +6,8 @@ port. Each function reads the settings and returns a ready service.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import Engine
 
 from hexad.adapters.sqlite.bus import SqliteBusStore
@@ -13,6 +15,7 @@ from hexad.adapters.sqlite.database import SqliteDatabase, open_database
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.adapters.sqlite.schedules import SqliteScheduleStore
 from hexad.adapters.sqlite.state import SqliteStateStore
+from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
 from hexad.runtime.actors.system import ActorSystem
@@ -20,6 +23,8 @@ from hexad.runtime.bus import BusFiringSink, EventBus
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.runtime.queues import QueueService
 from hexad.runtime.schedules.service import FiringSink, SchedulerService
+from hexad.runtime.workflows.resources import Activity, PutEvents, ResourceTable, SendMessage
+from hexad.runtime.workflows.service import WorkflowService
 
 __all__ = [
     "actor_system",
@@ -30,6 +35,7 @@ __all__ = [
     "runtime_database",
     "scheduler",
     "state_store",
+    "workflow_service",
 ]
 
 
@@ -107,3 +113,24 @@ def actor_system(
     """An actor system whose actors keep durable state in the runtime file (call inside the event loop)."""
     clock = clock or SystemClock()
     return ActorSystem(name, clock=clock, state_store=state_store(settings, clock=clock))
+
+
+def workflow_service(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    activities: Mapping[str, Activity] | None = None,
+    agents: Mapping[str, Activity] | None = None,
+    put_events: PutEvents | None = None,
+    send_message: SendMessage | None = None,
+) -> WorkflowService:
+    """The workflow service on the runtime file, with its Task resource table.
+
+    `agents` maps `"<agent>:<action>"` to a callable (the `hexad:agent:<agent>:<action>` resources),
+    `put_events` receives EventBridge entries, `send_message(queue, body)` sends to a queue.
+    """
+    resources = ResourceTable(
+        activities=activities, agents=agents, put_events=put_events, send_message=send_message
+    )
+    store = SqliteWorkflowStore(runtime_database(settings))
+    return WorkflowService(store, clock or SystemClock(), resources=resources)

@@ -1,0 +1,275 @@
+"""The workflow store and the durable service on every backend: `workflows[sqlite]` (PostgreSQL to come).
+
+Time is a `ManualClock`; a "restart" is a new store and service on the same backend data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hexad.adapters.sqlite.database import SqliteDatabase
+from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
+from hexad.errors import (
+    ConflictError,
+    WorkflowDefinitionError,
+    WorkflowError,
+    WorkflowNotFoundError,
+    WorkflowTaskTokenError,
+)
+from hexad.ports.workflows import WorkflowStore
+from hexad.runtime.clock import ManualClock
+from hexad.runtime.workflows.resources import ResourceTable
+from hexad.runtime.workflows.service import WorkflowService
+
+DAY = 86_400.0
+
+
+@dataclass
+class Backend:
+    """Makes stores on one backend's data; each call is a fresh connection (a restarted process)."""
+
+    make: Callable[[], WorkflowStore]
+
+
+@pytest.fixture(params=["sqlite"], ids=lambda name: f"workflows[{name}]")
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    if request.param == "sqlite":
+        path = tmp_path / "runtime.db"
+        return Backend(lambda: SqliteWorkflowStore(SqliteDatabase(path)))
+    raise AssertionError(request.param)
+
+
+def service(backend: Backend, clock: ManualClock, **activities: Callable[[Any], Any]) -> WorkflowService:
+    return WorkflowService(
+        backend.make(),
+        clock,
+        resources=ResourceTable(activities=activities),
+        inline_wait_seconds=0,
+        lease_seconds=30,
+    )
+
+
+CHAIN = {
+    "StartAt": "Charge",
+    "States": {
+        "Charge": {"Type": "Task", "Resource": "charge", "ResultPath": "$.charged", "Next": "Hold"},
+        "Hold": {"Type": "Wait", "Seconds": 90 * 86400, "Next": "Remind"},
+        "Remind": {"Type": "Task", "Resource": "remind", "ResultPath": "$.reminded", "End": True},
+    },
+}
+
+APPROVAL = {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": {
+            "Type": "Task",
+            "Resource": "notify.waitForTaskToken",
+            "Parameters": {"token.$": "$$.Task.Token", "contract.$": "$.contract"},
+            "TimeoutSeconds": 3600,
+            "HeartbeatSeconds": 600,
+            "Catch": [{"ErrorEquals": ["Rejected"], "ResultPath": "$.rejection", "Next": "Rejected"}],
+            "ResultPath": "$.approval",
+            "End": True,
+        },
+        "Rejected": {"Type": "Pass", "End": True},
+    },
+}
+
+
+async def test_state_machines_are_validated_created_updated_listed(backend: Backend) -> None:
+    workflows = service(backend, ManualClock())
+    await workflows.create_state_machine("chain", CHAIN)
+    with pytest.raises(ConflictError):
+        await workflows.create_state_machine("chain", CHAIN)
+    with pytest.raises(WorkflowDefinitionError, match="state 'Hold', field Next"):
+        await workflows.update_state_machine(
+            "chain", {"StartAt": "Hold", "States": {"Hold": {"Type": "Pass", "Next": "Gone"}}}
+        )
+    await workflows.update_state_machine("chain", APPROVAL)
+    assert [m.name for m in await workflows.list_state_machines()] == ["chain"]
+    with pytest.raises(WorkflowNotFoundError):
+        await workflows.get_state_machine("missing")
+    with pytest.raises(WorkflowNotFoundError):
+        await workflows.start("missing", {})
+
+
+async def test_a_wait_of_90_days_survives_a_restart_and_tasks_are_not_rerun(backend: Backend) -> None:
+    clock = ManualClock()
+    calls: list[str] = []
+    first = service(
+        backend,
+        clock,
+        charge=lambda p: calls.append("charge") or "ok",
+        remind=lambda p: calls.append("remind") or 1,
+    )
+    await first.create_state_machine("chain", CHAIN)
+    execution = await first.start("chain", {"contract": "C-1"}, name="c1")
+    await first.run_until_idle()
+    assert (await first.describe(execution)).status == "RUNNING"
+    assert calls == ["charge"]
+
+    clock.advance(89 * DAY)
+    restarted = service(
+        backend,
+        clock,
+        charge=lambda p: calls.append("charge") or "ok",
+        remind=lambda p: calls.append("remind") or 1,
+    )
+    await restarted.run_until_idle()
+    assert calls == ["charge"]
+    clock.advance(DAY)
+    await restarted.run_until_idle()
+    record = await restarted.describe(execution)
+    assert record.status == "SUCCEEDED"
+    assert calls == ["charge", "remind"]
+    assert record.output == '{"contract":"C-1","charged":"ok","reminded":1}'
+    history = await restarted.history(execution)
+    assert history[0]["type"] == "ExecutionStarted"
+    assert history[-1]["type"] == "ExecutionSucceeded"
+    assert [event["id"] for event in history] == list(range(1, len(history) + 1))
+    assert sum(event["type"] == "TaskSucceeded" for event in history) == 2
+
+
+async def test_task_token_success_resumes_the_execution(backend: Backend) -> None:
+    clock = ManualClock()
+    tokens: list[str] = []
+    workflows = service(backend, clock, notify=lambda p: tokens.append(p["token"]))
+    await workflows.create_state_machine("approval", APPROVAL)
+    execution = await workflows.start("approval", {"contract": "C-9"})
+    await workflows.run_until_idle()
+    assert len(tokens) == 1 and (await workflows.describe(execution)).status == "RUNNING"
+
+    other_process = service(backend, clock)
+    await other_process.send_task_heartbeat(tokens[0])
+    await other_process.send_task_success(tokens[0], {"by": "manager"})
+    with pytest.raises(WorkflowTaskTokenError):
+        await other_process.send_task_success(tokens[0], {"by": "twice"})
+    await workflows.run_until_idle()
+    record = await workflows.describe(execution)
+    assert record.status == "SUCCEEDED"
+    assert record.output == '{"contract":"C-9","approval":{"by":"manager"}}'
+    assert len(tokens) == 1
+
+
+async def test_task_token_failure_is_caught(backend: Backend) -> None:
+    clock = ManualClock()
+    tokens: list[str] = []
+    workflows = service(backend, clock, notify=lambda p: tokens.append(p["token"]))
+    await workflows.create_state_machine("approval", APPROVAL)
+    execution = await workflows.start("approval", {"contract": "C-2"})
+    await workflows.run_until_idle()
+    await workflows.send_task_failure(tokens[0], "Rejected", "too expensive")
+    await workflows.run_until_idle()
+    record = await workflows.describe(execution)
+    assert record.status == "SUCCEEDED"
+    assert '"rejection":{"Error":"Rejected","Cause":"too expensive"}' in (record.output or "")
+
+
+@pytest.mark.parametrize(("advance", "error"), [(700.0, "States.HeartbeatTimeout"), (None, "States.Timeout")])
+async def test_task_token_heartbeat_and_timeout(backend: Backend, advance: float | None, error: str) -> None:
+    clock = ManualClock()
+    tokens: list[str] = []
+    workflows = service(backend, clock, notify=lambda p: tokens.append(p["token"]))
+    await workflows.create_state_machine("approval", APPROVAL)
+    execution = await workflows.start("approval", {"contract": "C-3"})
+    await workflows.run_until_idle()
+    if advance is None:
+        for _ in range(8):  # heartbeats keep it alive until the task's own timeout
+            clock.advance(500)
+            await workflows.send_task_heartbeat(tokens[0])
+            await workflows.run_until_idle()
+    else:
+        clock.advance(advance)
+    await workflows.run_until_idle()
+    record = await workflows.describe(execution)
+    assert (record.status, record.error) == ("FAILED", error)
+    with pytest.raises(WorkflowTaskTokenError):
+        await workflows.send_task_success("not-a-token", {})
+
+
+async def test_stop_lists_and_filters(backend: Backend) -> None:
+    clock = ManualClock()
+    workflows = service(backend, clock, charge=lambda p: "ok", remind=lambda p: 1)
+    await workflows.create_state_machine("chain", CHAIN)
+    first = await workflows.start("chain", {}, name="one")
+    clock.advance(1)
+    second = await workflows.start("chain", {}, name="two")
+    with pytest.raises(ConflictError):
+        await workflows.start("chain", {}, name="two")
+    await workflows.run_until_idle()
+    stopped = await workflows.stop(first, "Operator.Stop", "not needed")
+    assert stopped.status == "ABORTED"
+    with pytest.raises(WorkflowError):
+        await workflows.stop(first)
+    clock.advance(91 * DAY)
+    await workflows.run_until_idle()
+    assert [r.id for r in await workflows.list_executions("chain")] == [second, first]
+    assert [r.id for r in await workflows.list_executions(status="ABORTED")] == [first]
+    assert [r.id for r in await workflows.list_executions(status="SUCCEEDED")] == [second]
+    assert (await workflows.history(first))[-1]["type"] == "ExecutionAborted"
+
+
+async def test_failed_execution_records_error_and_cause(backend: Backend) -> None:
+    class DeclinedError(Exception):
+        error = "Payment.Declined"
+
+    def charge(payload: Any) -> Any:
+        raise DeclinedError("card expired")
+
+    clock = ManualClock()
+    workflows = service(backend, clock, charge=charge)
+    await workflows.create_state_machine("chain", CHAIN)
+    execution = await workflows.start("chain", {})
+    await workflows.run_until_idle()
+    record = await workflows.describe(execution)
+    assert (record.status, record.error, record.cause) == ("FAILED", "Payment.Declined", "card expired")
+
+
+async def test_retries_wait_durably_between_attempts(backend: Backend) -> None:
+    attempts: list[float] = []
+    clock = ManualClock()
+
+    def flaky(payload: Any) -> Any:
+        attempts.append(clock.time())
+        if len(attempts) < 3:
+            raise ConnectionError("down")
+        return "up"
+
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "flaky",
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 60, "BackoffRate": 3}],
+                "End": True,
+            }
+        },
+    }
+    workflows = service(backend, clock, flaky=flaky)
+    await workflows.create_state_machine("flaky", definition)
+    execution = await workflows.start("flaky", {})
+    await workflows.run_until_idle()
+    clock.advance(60)
+    await service(backend, clock, flaky=flaky).run_until_idle()
+    clock.advance(180)
+    await workflows.run_until_idle()
+    assert (await workflows.describe(execution)).output == '"up"'
+    assert [t - attempts[0] for t in attempts] == [0, 60, 240]
+
+
+async def test_execution_timeout_seconds(backend: Backend) -> None:
+    clock = ManualClock()
+    workflows = service(backend, clock, charge=lambda p: "ok")
+    await workflows.create_state_machine("slow", {**CHAIN, "TimeoutSeconds": 3600})
+    execution = await workflows.start("slow", {})
+    await workflows.run_until_idle()
+    clock.advance(3600)
+    await workflows.run_until_idle()
+    record = await workflows.describe(execution)
+    assert (record.status, record.error) == ("TIMED_OUT", "States.Timeout")
