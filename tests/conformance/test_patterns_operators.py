@@ -55,6 +55,8 @@ FIELD_CASES: list[tuple[str, list[Any], Any, bool]] = [
     ("alternatives-last", ["a", "b", "c"], "c", True),
     ("alternatives-none", ["a", "b", "c"], "d", False),
     ("alternatives-mixed-types", ["1", 1, True, None], 1.0, True),
+    ("alternatives-one-and-true-both-kept", [1, True], True, True),
+    ("alternatives-zero-and-false-both-kept", [0, False], False, True),
     ("event-array-contains", ["b"], ["a", "b"], True),
     ("event-array-lacks", ["c"], ["a", "b"], False),
     ("event-array-empty", ["a"], [], False),
@@ -350,6 +352,18 @@ def test_an_invalid_pattern_leaves_the_index_unchanged() -> None:
     with pytest.raises(ValueError, match=r"source\[0\]\.prefix"):
         index.add("rule", {"source": [{"prefix": 5}]})
     assert index.match({"source": "a"}) == {"rule"}
+
+
+def test_rules_on_one_and_on_true_are_told_apart() -> None:
+    index = RuleIndex()
+    index.add("one", {"f": [1]})
+    index.add("true", {"f": [True]})
+    index.add("zero", {"f": [0.0]})
+    index.add("false", {"f": [False]})
+    assert index.match({"f": 1.0}) == {"one"}
+    assert index.match({"f": True}) == {"true"}
+    assert index.match({"f": 0}) == {"zero"}
+    assert index.match({"f": [False, 1]}) == {"false", "one"}
 
 
 def test_rules_sharing_conditions_are_each_reported() -> None:

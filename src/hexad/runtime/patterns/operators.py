@@ -44,9 +44,13 @@ class Matcher(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Exact:
-    """An exact JSON value: same type, and numbers equal as numbers."""
+    """An exact JSON value: same type, and numbers equal as numbers.
+
+    Equality and hashing follow `value_key`, so `Exact(1)` and `Exact(True)` differ (as the JSON
+    values do) while `Exact(1)` and `Exact(1.0)` are the same condition.
+    """
 
     value: JsonLeaf
 
@@ -56,6 +60,12 @@ class Exact:
 
     def matches(self, value: JsonLeaf) -> bool:
         return value_key(value) == value_key(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Exact) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 @dataclass(frozen=True, slots=True)
