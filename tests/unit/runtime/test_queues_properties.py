@@ -1,9 +1,9 @@
 """Property-based: random sequences of sends, receives, deletes, releases and clock moves on a FIFO
-queue agree with a small model of SQS FIFO semantics.
+and a standard queue agree with a small model of SQS semantics.
 
-After every step the counts agree with the model, and every receive returns, per group, a prefix of
-that group's undeleted messages, only from groups with nothing in flight, as many as are available
-up to the requested number.
+After every step the counts agree with the model, and every receive returns as many messages as are
+available up to the requested number; on a FIFO queue, per group, a prefix of that group's undeleted
+messages, only from groups with nothing in flight; on a standard queue, only visible messages.
 """
 
 from __future__ import annotations
@@ -40,12 +40,16 @@ class Modelled:
 
 
 class FifoQueueMachine(RuleBasedStateMachine):
+    fifo = True
+
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.clock = ManualClock()
         self.service = QueueService(SqliteQueueBackend(SqliteDatabase(":memory:")), self.clock)
-        self.run(self.service.ensure_queue("q", fifo=True, visibility_timeout=10, max_receive_count=1000))
+        self.run(
+            self.service.ensure_queue("q", fifo=self.fifo, visibility_timeout=10, max_receive_count=1000)
+        )
         self.messages: list[Modelled] = []
         self.handles: list[str] = []  # every handle ever issued, current or stale
         self.sent = 0
@@ -60,14 +64,16 @@ class FifoQueueMachine(RuleBasedStateMachine):
         return [m for m in self.messages if not m.deleted and group in (None, m.group)]
 
     def available(self) -> dict[str, list[str]]:
-        """Per group: its visible messages in order up to the first hidden one, if its head is visible."""
+        """Per group: its visible messages in order up to the first hidden one (FIFO), or all (standard)."""
         now = self.clock.time()
         found: dict[str, list[str]] = {}
         for group in GROUPS:
             prefix = []
             for message in self.live(group):
-                if message.visible_at > now:
+                if message.visible_at > now and self.fifo:
                     break
+                if message.visible_at > now:
+                    continue
                 prefix.append(message.message_id)
             if prefix:
                 found[group] = prefix
@@ -91,7 +97,10 @@ class FifoQueueMachine(RuleBasedStateMachine):
         by_id = {m.message_id: m for m in self.messages}
         for group in GROUPS:
             ids = [m.message_id for m in received if m.group_id == group]
-            assert ids == available.get(group, [])[: len(ids)], f"group {group} out of order"
+            if self.fifo:
+                assert ids == available.get(group, [])[: len(ids)], f"group {group} out of order"
+            else:
+                assert set(ids) <= set(available.get(group, [])), "a hidden message was received"
         for message in received:
             modelled = by_id[message.message_id]
             modelled.receive_count += 1
@@ -138,3 +147,13 @@ FifoQueueMachine.TestCase.settings = settings(
     max_examples=60, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 TestFifoQueue = FifoQueueMachine.TestCase
+
+
+class StandardQueueMachine(FifoQueueMachine):
+    """The same operations on a standard queue: any visible message may come, none hidden."""
+
+    fifo = False
+
+
+StandardQueueMachine.TestCase.settings = FifoQueueMachine.TestCase.settings
+TestStandardQueue = StandardQueueMachine.TestCase
