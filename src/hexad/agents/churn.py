@@ -36,8 +36,8 @@ def churn_features(frames: Any, reference: pd.Timestamp) -> pd.DataFrame:
     clients = frames("clients")
     active = clients.loc[clients["status"] == "active", "client_id"]
     tickets = frames("tickets")
-    month = tickets["opened_at"].dt.to_period("M")
-    now = reference.to_period("M")
+    month = tickets["opened_at"].dt.year * 12 + tickets["opened_at"].dt.month
+    now = reference.year * 12 + reference.month
     recent = tickets[month > now - 3]
     baseline = tickets[(month > now - 12) & (month <= now - 6)]
     table = pd.DataFrame(index=pd.Index(active, name="client_id"))
@@ -54,8 +54,6 @@ def churn_features(frames: Any, reference: pd.Timestamp) -> pd.DataFrame:
     ]
     late = (invoices["paid_date"].fillna(reference) - invoices["due_date"]).dt.days.clip(lower=0)
     table["late_days_mean"] = late.groupby(invoices["client_id"]).mean().reindex(table.index).fillna(0.0)
-    late_ids = invoices.loc[late > 0].groupby("client_id")["invoice_id"].apply(sorted)
-    table["late_invoice_ids"] = late_ids.reindex(table.index)
     agreements = frames("agreements")
     main = agreements[(agreements["type"] != "fixed_fee_project") & (agreements["status"] == "active")]
     ends = main.groupby("client_id")["end_date"].min()
@@ -80,16 +78,33 @@ def churn_findings(
     ctx: AgentContext, *, subject_id: str | None = None
 ) -> tuple[list[FindingDraft], dict[str, Any]]:
     """`churn_risk` findings for clients at or above the threshold, with their top factors."""
-    features = churn_features(ctx.frames, pd.Timestamp(ctx.reference_date))
+    reference = pd.Timestamp(ctx.reference_date)
+    features = churn_features(ctx.frames, reference)
     if subject_id is not None:
         features = features[features.index == subject_id]
     scores = churn_scores(features)
     flagged = scores[scores["score"] >= CHURN_THRESHOLD]
-    findings = [_finding(str(cid), features.loc[cid], scores.loc[cid]) for cid in flagged.index]
+    late = _late_invoices(ctx.frames("invoices"), reference, set(flagged.index))
+    findings = [
+        _finding(str(cid), features.loc[cid], scores.loc[cid], late.get(str(cid), []))
+        for cid in flagged.index
+    ]
     return findings, {"clients_scored": len(scores), "churn_threshold": CHURN_THRESHOLD}
 
 
-def _finding(client_id: str, figures: pd.Series, parts: pd.Series) -> FindingDraft:
+def _late_invoices(
+    invoices: pd.DataFrame, reference: pd.Timestamp, clients: set[str]
+) -> dict[str, list[str]]:
+    """The ids of the flagged clients' invoices of the last six months paid (or still unpaid) late."""
+    mine = invoices[
+        invoices["client_id"].isin(clients) & (invoices["issue_date"] > reference - pd.Timedelta(days=183))
+    ]
+    mine = mine[mine["status"] != "void"]
+    late = mine[(mine["paid_date"].fillna(reference) - mine["due_date"]).dt.days > 0]
+    return {str(c): sorted(map(str, ids)) for c, ids in late.groupby("client_id")["invoice_id"]}
+
+
+def _finding(client_id: str, figures: pd.Series, parts: pd.Series, late_ids: list[str]) -> FindingDraft:
     contributions: list[tuple[float, str]] = sorted(
         ((WEIGHTS[n] * float(parts[n]), n) for n in WEIGHTS), reverse=True
     )
@@ -103,11 +118,8 @@ def _finding(client_id: str, figures: pd.Series, parts: pd.Series) -> FindingDra
         if value > 0
     ]
     score = float(parts["score"])
-    late_ids = figures["late_invoice_ids"]
-    evidence: dict[str, Any] = {
-        str(name): _number(figures[name]) for name in figures.index if name != "late_invoice_ids"
-    }
-    evidence |= {"late_invoice_ids": list(late_ids) if isinstance(late_ids, list) else [], "factors": factors}
+    evidence: dict[str, Any] = {str(name): _number(figures[name]) for name in figures.index}
+    evidence |= {"late_invoice_ids": late_ids, "factors": factors}
     return FindingDraft(
         kind="churn_risk", subject_type="client", subject_id=client_id, severity=severity_for(score),
         score=round(min(score, 1.0), 4),

@@ -207,43 +207,40 @@ class ClientProfitabilityAgent:
         baseline_months = _months_back(reference, 6, skip=6)
         recent_months = _months_back(reference, 3)
         table = monthly.pivot(index="client_id", columns="month", values="margin")
-        needed = [m for m in baseline_months + recent_months if m not in table.columns]
-        if needed:
+        if any(m not in table.columns for m in baseline_months + recent_months):
             return [], []
-        findings: list[FindingDraft] = []
-        events: list[AgentEvent] = []
-        for client_id, row in table[baseline_months + recent_months].dropna().iterrows():
-            baseline = float(row[baseline_months].median())
-            recent = row[recent_months].astype(float)
-            drop = baseline - float(recent.mean())
-            if abs(baseline - float(recent.iloc[-1])) > self.change_threshold:
-                events.append(
-                    _change_event(str(client_id), baseline, float(recent.iloc[-1]), recent_months[-1])
-                )
-            if not self._eroded(row[baseline_months].astype(float), recent, baseline):
-                continue
-            findings.append(_erosion_finding(monthly, str(client_id), baseline, drop, row, baseline_months,
-                                             recent_months))  # fmt: skip
+        table = table[baseline_months + recent_months].dropna().astype(float)
+        base, recent = table[baseline_months].to_numpy(), table[recent_months].to_numpy()
+        baseline = np.median(base, axis=1)
+        drop = baseline - recent.mean(axis=1)
+        changed = np.abs(baseline - recent[:, -1]) > self.change_threshold
+        events = [
+            _change_event(str(c), float(b), float(r), recent_months[-1])
+            for c, b, r in zip(table.index[changed], baseline[changed], recent[changed, -1], strict=True)
+        ]
+        eroded = (recent <= (baseline - self.erosion_month_drop)[:, None]).all(axis=1)
+        eroded &= drop >= self.erosion_mean_drop
+        eroded &= _drop_p_values(base, drop, len(recent_months)) < self.erosion_p_value
+        window = monthly[monthly["month"].isin(baseline_months + recent_months)]
+        rows = dict(tuple(window.groupby("client_id")))
+        findings = [
+            _erosion_finding(
+                rows[str(c)], str(c), float(b), float(d), table.loc[c], baseline_months, recent_months
+            )
+            for c, b, d in zip(table.index[eroded], baseline[eroded], drop[eroded], strict=True)
+        ]
         return findings, events
 
-    def _eroded(self, base: pd.Series, recent: pd.Series, baseline: float) -> bool:
-        if not (recent <= baseline - self.erosion_month_drop).all():
-            return False
-        if baseline - float(recent.mean()) < self.erosion_mean_drop:
-            return False
-        return _drop_p_value(base, recent, baseline) < self.erosion_p_value
 
-
-def _drop_p_value(base: pd.Series, recent: pd.Series, baseline: float) -> float:
-    """One-sided p-value that the recent mean is below the baseline, with a robust (MAD) spread.
+def _drop_p_values(base: np.ndarray, drop: np.ndarray, recent_count: int) -> np.ndarray:
+    """One-sided p-values that the recent mean is below the baseline, with a robust (MAD) spread.
 
     A t-test is thrown off by the one-off project month many baselines contain; the median absolute
     deviation is not, and a one-month dip cannot pass the all-three-months rule before this anyway.
     """
-    spread = 1.4826 * float(stats.median_abs_deviation(base.to_numpy()))
-    spread = max(spread, 0.02)
-    z = (baseline - float(recent.mean())) / (spread / np.sqrt(len(recent)))
-    return float(stats.norm.sf(z))
+    spread = np.maximum(1.4826 * stats.median_abs_deviation(base, axis=1), 0.02)
+    z = drop / (spread / np.sqrt(recent_count))
+    return np.asarray(stats.norm.sf(z))
 
 
 def _change_event(client_id: str, baseline: float, latest: float, month: str) -> AgentEvent:
@@ -256,9 +253,7 @@ def _erosion_finding(
     monthly: pd.DataFrame, client_id: str, baseline: float, drop: float, row: pd.Series,
     baseline_months: list[str], recent_months: list[str],
 ) -> FindingDraft:  # fmt: skip
-    mine = monthly[
-        (monthly["client_id"] == client_id) & monthly["month"].isin(baseline_months + recent_months)
-    ]
+    mine = monthly
     score = min(1.0, 0.4 + drop)
     recent_text = ", ".join(f"{row[m]:.0%}" for m in recent_months)
     columns = ["month", "revenue", "labour_hours", "labour_cost", "addition_cost", "licence_cost", "margin"]
