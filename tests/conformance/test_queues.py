@@ -89,6 +89,13 @@ async def test_create_queue_is_idempotent_and_updates_settings(queues: QueueServ
     assert (await queues.get_queue("jobs")).visibility_timeout == 30
 
 
+async def test_a_queue_cannot_change_between_standard_and_fifo(queues: QueueService) -> None:
+    await queues.ensure_queue("jobs")
+    with pytest.raises(QueueLimitError, match="'jobs' is a standard queue and cannot change type"):
+        await queues.create_queue(QueueConfig("jobs", fifo=True))
+    assert not (await queues.get_queue("jobs")).fifo
+
+
 async def test_ensure_queue_creates_the_dead_letter_queue_and_keeps_an_existing_queue(
     queues: QueueService,
 ) -> None:
@@ -373,6 +380,8 @@ async def test_fifo_needs_a_group_and_a_deduplication_id(queues: QueueService) -
         await queues.send("orders", "x", deduplication_id="1")
     with pytest.raises(QueueLimitError, match="needs a deduplication_id unless it has content_based"):
         await queues.send("orders", "x", group_id="g")
+    with pytest.raises(QueueLimitError, match="group_id must be 1-128 characters, got 129"):
+        await queues.send("orders", "x", group_id="g" * 129, deduplication_id="1")
     with pytest.raises(QueueLimitError, match="deduplication_id must be 1-128 characters, got 129"):
         await queues.send("orders", "x", group_id="g", deduplication_id="d" * 129)
     assert isinstance(QueueLimitError("x"), QueueError)

@@ -53,6 +53,7 @@ MAX_DELAY_SECONDS = 900.0
 MAX_VISIBILITY_TIMEOUT = 12 * 3600.0
 MAX_WAIT_SECONDS = 20.0
 MAX_ERROR_CHARS = 16_384
+MAX_ID_CHARS = 128
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$")
 _SETTINGS = {f.name for f in dataclasses.fields(QueueConfig)} - {"name", "fifo", "dead_letter_queue"}
 _REDRIVE_ROUNDS = 10
@@ -123,10 +124,14 @@ class QueueService:
     # --- queues
 
     async def create_queue(self, config: QueueConfig) -> QueueConfig:
-        """Create the queue or update its settings (idempotent). Its dead-letter queue must exist."""
+        """Create the queue or update its settings (idempotent). Its dead-letter queue must exist.
+
+        A queue cannot change between standard and FIFO (its messages would break the other's rules).
+        """
         _check_config(config)
         if config.dead_letter_queue is not None:
             await self._check_dead_letter_queue(config)
+        await self._check_type_unchanged(config)
         await self._backend.create_queue(config)
         return config
 
@@ -346,6 +351,17 @@ class QueueService:
         finally:
             sleeper.cancel()
 
+    async def _check_type_unchanged(self, config: QueueConfig) -> None:
+        try:
+            stored = await self._backend.get_queue(config.name)
+        except NotFoundError:
+            return
+        if stored.fifo != config.fifo:
+            kind = "a FIFO" if stored.fifo else "a standard"
+            raise QueueLimitError(
+                f"queue {config.name!r} is {kind} queue and cannot change type; delete it and create it again"
+            )
+
     async def _check_dead_letter_queue(self, config: QueueConfig) -> None:
         name = config.dead_letter_queue
         if name == config.name:
@@ -429,6 +445,8 @@ def _prepare(config: QueueConfig, message: OutgoingMessage, index: int, count: i
     if config.fifo:
         if not message.group_id:
             raise QueueLimitError(f"{where}: a FIFO queue needs a group_id on every message")
+        if len(message.group_id) > MAX_ID_CHARS:
+            raise QueueLimitError(f"{where}: group_id must be 1-128 characters, got {len(message.group_id)}")
         if dedup is None and config.content_based_deduplication:
             dedup = hashlib.sha256(message.body.encode()).hexdigest()
         if dedup is None:
@@ -437,7 +455,7 @@ def _prepare(config: QueueConfig, message: OutgoingMessage, index: int, count: i
             )
     elif dedup is None and config.content_based_deduplication:
         dedup = hashlib.sha256(message.body.encode()).hexdigest()
-    if dedup is not None and not 1 <= len(dedup) <= 128:
+    if dedup is not None and not 1 <= len(dedup) <= MAX_ID_CHARS:
         raise QueueLimitError(f"{where}: deduplication_id must be 1-128 characters, got {len(dedup)}")
     return dataclasses.replace(message, delay_seconds=delay, deduplication_id=dedup)
 
