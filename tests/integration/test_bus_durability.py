@@ -163,6 +163,63 @@ def test_no_event_whose_put_returned_is_lost_across_kill_9(tmp_path: Path) -> No
     assert not missing, f"{len(missing)} acknowledged events never reached the queue target"
 
 
+async def _put_rule_and_event(runtime_db: Path) -> str:
+    from hexad.adapters.sqlite.bus import SqliteBusStore
+    from hexad.adapters.sqlite.database import SqliteDatabase
+    from hexad.adapters.sqlite.queue import SqliteQueueBackend
+    from hexad.ports.bus import Rule, Target
+    from hexad.runtime.bus import EventBus
+    from hexad.runtime.clock import SystemClock
+    from hexad.runtime.queues import QueueService
+
+    database = SqliteDatabase(runtime_db)
+    await QueueService(SqliteQueueBackend(database), SystemClock()).ensure_queue("inbox")
+    bus = EventBus(SqliteBusStore(database), SystemClock())
+    await bus.put_rule(
+        Rule("to-inbox", event_pattern={"source": ["hexad.cpi"]}, targets=(Target("q", "queue", "inbox"),))
+    )
+    result = await bus.put_events([{"Source": "hexad.cpi", "DetailType": "client.churn.risk", "Detail": {}}])
+    database.close()
+    return str(result.entries[0].event_id)
+
+
+async def _queued_ids(runtime_db: Path) -> list[str]:
+    from hexad.adapters.sqlite.database import SqliteDatabase
+    from hexad.adapters.sqlite.queue import SqliteQueueBackend
+    from hexad.runtime.clock import SystemClock
+    from hexad.runtime.queues import QueueService
+
+    database = SqliteDatabase(runtime_db)
+    messages = await QueueService(SqliteQueueBackend(database), SystemClock()).peek("inbox", 10)
+    database.close()
+    return [json.loads(message.body)["id"] for message in messages]
+
+
+@pytest.mark.slow
+def test_hexad_events_deliver_delivers_what_other_processes_put(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    runtime_db = home / "runtime.db"
+    home.mkdir()
+    environment = {**os.environ, "HEXAD_HOME": str(home)}
+    command = (
+        "from hexad.cli.events_cmd import app; app(['deliver', '--no-scheduler'])"  # `hexad events deliver`
+    )
+    process = subprocess.Popen([sys.executable, "-c", command], env=environment)
+    try:
+        event_id = asyncio.run(_put_rule_and_event(runtime_db))
+        deadline = time.monotonic() + 60
+        while event_id not in asyncio.run(_queued_ids(runtime_db)):
+            assert process.poll() is None, "hexad events deliver exited"
+            assert time.monotonic() < deadline, "the event never reached the queue"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 if __name__ == "__main__":
     role, database_path, receipts_path = sys.argv[1:4]
     if role == "produce":

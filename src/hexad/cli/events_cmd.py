@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from hexad.errors import ValidationError
 from hexad.ports.bus import BusStats
 from hexad.runtime.events import Event, format_time, parse_time
 from hexad.runtime.patterns import compile_pattern
-from hexad.wiring import event_bus
+from hexad.wiring import bus_firing_sink, event_bus, scheduler
 
 __all__ = ["app", "read_json_option", "read_time_option"]
 
@@ -153,6 +154,32 @@ def _events_table(events: list[Event], bus: str) -> Table:
         detail = json.dumps(dict(event.detail))
         table.add_row(format_time(event.time), event.source, event.detail_type, event.id, detail[:60])
     return table
+
+
+@app.command("deliver")
+def deliver(
+    with_scheduler: bool = typer.Option(
+        True,
+        "--scheduler/--no-scheduler",
+        help="also fire schedules (scheduled rules, bus and queue targets)",
+    ),
+) -> None:
+    """Run the delivery loop (and the scheduler) on the runtime file until SIGTERM or Ctrl-C."""
+    asyncio.run(_deliver(with_scheduler))
+
+
+async def _deliver(with_scheduler: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    bus = event_bus()
+    tasks = [asyncio.create_task(bus.run(stop))]
+    if with_scheduler:
+        tasks.append(asyncio.create_task(scheduler(sink=bus_firing_sink()).run(stop)))
+    typer.echo("delivering events" + (" and firing schedules" if with_scheduler else "") + "; Ctrl-C stops")
+    await asyncio.gather(*tasks)
+    await bus.close()
 
 
 @app.command("buses")
