@@ -8,12 +8,18 @@ Event Ruler (the engine behind EventBridge), simplified:
   (fields used by many rules first, so that rules share the head of their chains: most rules
   start with `source` and `detail-type`).
 - A state holds, per field, one `_Step`: lookup tables from a leaf value to the next states.
-  Exact values, `equals-ignore-case`, and prefixes/suffixes (per length) are dict lookups;
-  `numeric`, `cidr`, `anything-but` and general wildcards are a short list of matchers.
+  Exact values, `equals-ignore-case`, prefixes/suffixes (one table per length, `abc*` and
+  `*abc` wildcards included) and CIDR blocks (one table per prefix length) are dict lookups;
+  numeric ranges are cut into segments found by bisection; anything-but value lists are "all
+  but those excluding this value"; only general wildcards and anything-but prefix/suffix/
+  ignore-case/wildcard are tried one by one. A step with one condition just evaluates it, and
+  other steps remember the states of recent values (events repeat sources, types, severities).
   A condition's next state is shared by every rule whose chain reaches the same state with an
-  equal condition, so identical heads are stored and evaluated once.
+  equal condition, so identical heads are stored and evaluated once; each state has exactly
+  one parent, so the automaton is a tree.
 - Matching walks from the root, following every transition the event's values allow (a missing
   field follows `exists: false` transitions), and collects the rule names of the states reached.
+  The event is read only along the paths some rule names (`PathTree`).
 
 Adding a rule inserts its chains; removing or replacing one marks the automaton stale and it is
 rebuilt on the next match (the rebuild also re-derives the field order from all rules). The
