@@ -14,6 +14,12 @@ FIFO receive costs O(groups x log messages), not O(messages).
 
 Expired messages (older than the queue's retention) are never returned or counted; they are deleted
 by a sweep that runs at most once a minute per queue, together with ended deduplication windows.
+
+Durability: a send returns after its `COMMIT`. The runtime file runs WAL with `synchronous=NORMAL`,
+so a returned send is in the WAL and survives the process being killed (`kill -9`, tested); a power
+cut or kernel crash can lose the last commits. `synchronous=FULL` would close that with an fsync per
+commit, which cuts throughput 1.5x to over 10x depending on the disk's fsync latency
+(`benchmarks/queues_throughput.py` measures both); the queues keep the file's shared setting.
 """
 
 from __future__ import annotations
