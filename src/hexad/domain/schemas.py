@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from typing_extensions import TypedDict
 
 __all__ = ["ENTITIES", "EntitySpec", "Kind", "RowModel", "kind_of"]
 
@@ -335,6 +336,8 @@ class EntitySpec:
     columns: tuple[str, ...] = field(init=False)
     kinds: dict[str, Kind] = field(init=False)
     required: frozenset[str] = field(init=False)
+    defaults: dict[str, Any] = field(init=False)
+    rows: TypeAdapter[list[dict[str, Any]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         fields = self.model.model_fields
@@ -342,6 +345,26 @@ class EntitySpec:
         object.__setattr__(self, "kinds", {name: kind_of(self.model, name) for name in fields})
         required = {name for name, info in fields.items() if info.is_required()}
         object.__setattr__(self, "required", frozenset(required))
+        defaults = {name: info.default for name, info in fields.items() if not info.is_required()}
+        object.__setattr__(self, "defaults", defaults)
+        object.__setattr__(self, "rows", _rows_adapter(self.model))
+
+
+def _rows_adapter(model: type[RowModel]) -> TypeAdapter[list[dict[str, Any]]]:
+    """Validates a list of rows into plain dicts with the model's field types and constraints.
+
+    The same rules as `model`, but without building a model instance per row: importing 270k rows
+    this way takes half the time. Absent optional keys stay absent (`EntitySpec.defaults` fills them).
+    """
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        fields[name] = annotation if info.is_required() else NotRequired[annotation]
+    make_typed_dict: Any = TypedDict
+    row_type = make_typed_dict(f"{model.__name__}Row", fields)
+    row_type.__pydantic_config__ = ConfigDict(extra="forbid")
+    adapter: TypeAdapter[list[dict[str, Any]]] = TypeAdapter(list[row_type])  # type: ignore[valid-type]
+    return adapter
 
 
 def kind_of(model: type[BaseModel], column: str) -> Kind:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from hexad.domain.models import IMPORT_ORDER, entity_table
 from hexad.domain.schemas import ENTITIES
 from hexad.errors import ImportValidationError
 from hexad.ingest.readers import SourceFile, expand_paths, read_file
-from hexad.ingest.store import existing_hashes, existing_keys, row_hash, upsert_rows
+from hexad.ingest.store import existing_hashes, existing_keys, key_of, row_hashes, upsert_rows
 from hexad.ingest.validation import ImportIssue, validate_header, validate_rows
 from hexad.lake.objects import ObjectStore, open_object_store
 from hexad.lake.raw import write_raw
@@ -78,12 +79,21 @@ class ImportReport:
 
 @dataclass
 class _Batch:
-    """The validated rows of one entity, from one or more files."""
+    """The validated rows of one entity, from one or more files (`starts`: each file's first row)."""
 
     entity: str
     sources: list[SourceFile] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
-    origins: list[tuple[SourceFile, int]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+
+    def origin(self, index: int) -> tuple[SourceFile, int]:
+        """The file and 0-based data row a batch row came from."""
+        position = bisect_right(self.starts, index) - 1
+        return self.sources[position], index - self.starts[position]
+
+    def issue(self, index: int, column: str, value: Any, expected: str) -> ImportIssue:
+        source, number = self.origin(index)
+        return ImportIssue(str(source.path), number + 1, source.line_of(number), column, value, expected)
 
 
 def import_paths(
@@ -153,31 +163,24 @@ def _validate(source: SourceFile, batch: _Batch, progress: Progress | None) -> l
     advance = _task(progress, f"checking {source.path.name}", len(source.rows))
     rows, issues = validate_rows(source, spec, advance)
     batch.sources.append(source)
-    batch.origins += [(source, i) for i in range(len(rows))]
+    batch.starts.append(len(batch.rows))
     batch.rows += rows
     return issues
 
 
 def _duplicates(batch: _Batch) -> list[ImportIssue]:
     key = ENTITIES[batch.entity].natural_key
-    first: dict[tuple[Any, ...], int] = {}
+    keys = list(map(key_of(key), batch.rows))
+    if len(set(keys)) == len(keys):
+        return []
+    first: dict[Any, int] = {}
     issues = []
-    for index, row in enumerate(batch.rows):
-        value = tuple(row[k] for k in key)
+    for index, value in enumerate(keys):
         seen = first.setdefault(value, index)
         if seen != index:
-            source, number = batch.origins[index]
-            earlier, earlier_number = batch.origins[seen]
-            issues.append(
-                ImportIssue(
-                    str(source.path),
-                    number + 1,
-                    source.line_of(number),
-                    ", ".join(key),
-                    value[0] if len(value) == 1 else value,
-                    f"a unique {'+'.join(key)}; {earlier.path.name} row {earlier_number + 1} has it too",
-                )
-            )
+            earlier, earlier_number = batch.origin(seen)
+            expected = f"a unique {'+'.join(key)}; {earlier.path.name} row {earlier_number + 1} has it too"
+            issues.append(batch.issue(index, ", ".join(key), value, expected))
     return issues
 
 
@@ -216,9 +219,9 @@ def _write_batch(
     stored = existing_hashes(connection, entity_table(batch.entity), spec.natural_key)
     counts = EntityCounts(files=[str(s.path) for s in batch.sources])
     changed: list[dict[str, Any]] = []
-    for row in batch.rows:
-        digest = row_hash(row, spec.columns)
-        previous = stored.get(tuple(row[k] for k in spec.natural_key))
+    keys = map(key_of(spec.natural_key), batch.rows)
+    for row, key, digest in zip(batch.rows, keys, row_hashes(batch.rows, spec.columns), strict=True):
+        previous = stored.get(key)
         if previous == digest:
             counts.unchanged += 1
             continue
@@ -253,16 +256,12 @@ def _known_keys(connection: Connection, batches: dict[str, _Batch], entity: str,
 
 
 def _missing(batch: _Batch, column: str, target: tuple[str, str], keys: set[Any]) -> list[ImportIssue]:
-    issues = []
-    for index, row in enumerate(batch.rows):
-        value = row[column]
-        if value is not None and value not in keys:
-            source, number = batch.origins[index]
-            expected = f"an existing {target[0]}.{target[1]} (in the database or in this import)"
-            issues.append(
-                ImportIssue(str(source.path), number + 1, source.line_of(number), column, value, expected)
-            )
-    return issues
+    values = [row[column] for row in batch.rows]
+    unknown = set(values) - keys - {None}
+    if not unknown:
+        return []
+    expected = f"an existing {target[0]}.{target[1]} (in the database or in this import)"
+    return [batch.issue(i, column, value, expected) for i, value in enumerate(values) if value in unknown]
 
 
 def _events(report: ImportReport) -> list[dict[str, Any]]:

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import TypeAdapter
+import pyarrow as pa
 from pydantic import ValidationError as PydanticValidationError
 
-from hexad.domain.schemas import EntitySpec, RowModel
+from hexad.domain.schemas import EntitySpec
 from hexad.ingest.readers import SourceFile
 
 __all__ = ["ImportIssue", "validate_header", "validate_rows"]
@@ -84,7 +84,6 @@ def validate_rows(
     source: SourceFile, spec: EntitySpec, advance: Callable[[int], None] | None = None
 ) -> tuple[list[dict[str, Any]], list[ImportIssue]]:
     """The rows as validated values (contract columns, typed), or the issues found in them."""
-    adapter = TypeAdapter(list[spec.model])  # type: ignore[name-defined]
     coerce = _text_coercions(source, spec)
     rows: list[dict[str, Any]] = []
     issues: list[ImportIssue] = []
@@ -93,12 +92,12 @@ def validate_rows(
         if coerce:
             chunk = [_coerced(row, coerce) for row in chunk]
         try:
-            models: list[RowModel] = adapter.validate_python(chunk)
+            valid = spec.rows.validate_python(chunk)
         except PydanticValidationError as exc:
             issues += _issues(exc, source, spec, start, chunk)
         else:
             if not issues:
-                rows += [model.__dict__ for model in models]
+                rows += [{**spec.defaults, **row} for row in valid]
         if advance is not None:
             advance(len(chunk))
     return ([] if issues else rows), issues
@@ -108,7 +107,11 @@ def _text_coercions(source: SourceFile, spec: EntitySpec) -> list[str]:
     """Text columns whose cells may arrive typed (every format but CSV)."""
     if source.format == "csv":
         return []
-    return [c for c in source.columns if c in spec.kinds and spec.kinds[c].name in _TEXT_KINDS]
+    columns = [c for c in source.columns if c in spec.kinds and spec.kinds[c].name in _TEXT_KINDS]
+    if source.format == "parquet":
+        schema = source.raw.schema
+        return [c for c in columns if not _is_text(schema.field(c).type)]
+    return columns
 
 
 def _coerced(row: dict[str, Any], columns: list[str]) -> dict[str, Any]:
@@ -158,3 +161,7 @@ def _expected(spec: EntitySpec, column: str | None, error_type: str, message: st
     if error_type == "missing":
         return f"{kind.description} (the column is required)"
     return f"{kind.description} ({message[0].lower()}{message[1:]})"
+
+
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
