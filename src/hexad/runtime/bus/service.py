@@ -121,7 +121,7 @@ class EventBus:
         return self._http
 
     async def close(self) -> None:
-        """Close the webhook HTTP client if this bus opened it."""
+        """Close the webhook HTTP client (given or opened); the next webhook delivery opens a new one."""
         if self._http is not None:
             await self._http.aclose()
             self._http = None
