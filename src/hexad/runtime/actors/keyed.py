@@ -201,7 +201,7 @@ class KeyedBinding:
         entry = self._active.pop(key, None)
         if entry is None:
             return
-        task = asyncio.ensure_future(entry[0].ref.stop())
+        task = asyncio.ensure_future(_stop_activation(entry[0]))
         self._passivating[key] = task
         try:
             await task
@@ -216,3 +216,8 @@ class KeyedBinding:
                 await self.passivate_idle()
             except Exception:
                 _log.exception("keyed binding %s: passivation failed; will retry", self.queue)
+
+
+async def _stop_activation(binding: MailboxBinding) -> None:
+    await binding.ref.stop()
+    await binding.stop()

@@ -98,6 +98,7 @@ class MailboxBinding:
         self._visibility: float | None = None
         self._fifo = False
         self._task: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
         ref._cell.queue = queue
 
     def start(self) -> asyncio.Task[None]:
@@ -132,7 +133,8 @@ class MailboxBinding:
     async def deliver(self, message: Message) -> bool:
         """Hand one message to the actor; True if it was handled and deleted."""
         self.in_hand = message
-        keeper = asyncio.get_running_loop().create_task(self._keep_hidden(message))
+        if self._keeper is None:
+            self._keeper = asyncio.get_running_loop().create_task(self._keep_hidden())
         try:
             with message_span(self.ref.path, self.queue, message, self.tracer):
                 await self.ref.ask(Delivery(self.queue, message), timeout=None)
@@ -143,7 +145,6 @@ class MailboxBinding:
             await self._fail(message, error)
             return False
         finally:
-            keeper.cancel()
             self.in_hand = None
         self.delivered += 1
         return True
@@ -152,15 +153,17 @@ class MailboxBinding:
         """Stop taking messages; let the message in hand finish (up to `grace` s, then interrupt it)."""
         self._stopping = True
         task = self._task
-        if task is None or task.done():
-            return
-        if self.in_hand is None:
-            task.cancel()
-        done, _ = await asyncio.wait({task}, timeout=grace)
-        if not done:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if task is not None and not task.done():
+            if self.in_hand is None:
+                task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=grace)
+            if not done:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._keeper is not None:
+            self._keeper.cancel()
+            self._keeper = None
 
     async def _fail(self, message: Message, error: Exception) -> None:
         self.failed += 1
@@ -178,12 +181,23 @@ class MailboxBinding:
             with contextlib.suppress(Exception):
                 await self.queues.change_visibility(self.queue, message.receipt_handle, 0)
 
-    async def _keep_hidden(self, message: Message) -> None:
+    async def _keep_hidden(self) -> None:
+        """Extend the visibility of a message seen in hand on two ticks in a row (a tick is vt/3).
+
+        One task per binding rather than one per message: most messages finish long before a tick.
+        A message in hand at two consecutive ticks has been held at most 2/3 of the timeout, so the
+        extension always lands before it would reappear.
+        """
         timeout = await self._visibility_timeout()
         clock = self.ref._cell.system.clock
-        while True:
-            await clock.sleep(timeout / 2)
-            await self.queues.change_visibility(self.queue, message.receipt_handle, timeout)
+        previous: Message | None = None
+        while self.ref.is_alive:
+            await clock.sleep(timeout / 3)
+            current = self.in_hand
+            if current is not None and current is previous:
+                with contextlib.suppress(Exception):
+                    await self.queues.change_visibility(self.queue, current.receipt_handle, timeout)
+            previous = current
 
     async def _visibility_timeout(self) -> float:
         if self._visibility is None:

@@ -74,9 +74,13 @@ class ActorRef:
 
     def tell(self, message: Any) -> None:
         """Send without waiting; a message to a stopped actor is counted as a dead letter."""
-        cell = self._cell
-        if not cell.enqueue((message, None)):
+        cell = self._cell  # Cell.enqueue, inlined: this is the hot path
+        if cell.status is Status.STOPPED:
             cell.system._dead_letters += 1
+            return
+        cell.mailbox.append((message, None))
+        if cell.task is None and cell.status is Status.RUNNING:
+            cell.wake()
 
     async def ask(self, message: Any, timeout: float | None = 5.0) -> Any:
         """Send and wait for what `receive` returns (or raises); `AskTimeoutError` after `timeout` s."""
@@ -249,7 +253,10 @@ class ActorSystem:
         cell = Cell(self, parent, name, factory, actor)
         parent.children[name] = cell
         self._cells[cell.path] = cell
-        self._background(cell.start())
+        if type(actor).started is Actor.started:
+            cell.status = Status.RUNNING  # nothing to await: skip the start task (cheap idle actors)
+        else:
+            self._background(cell.start())
         return cell.ref
 
     def _forget(self, cell: Cell) -> None:
