@@ -11,9 +11,10 @@ Two deliberate extensions over SQS, both harmless to SQS-shaped callers: a `dedu
 honoured on standard queues too (so a retried delivery from the bus does not enqueue twice), and
 `fail()` records the consumer's error so that a dead-lettered message says why it died.
 
-Long polling wakes early when a message is sent through any `QueueService` in this process that shares
-the backend object (`hexad.wiring.queue_service` shares one per runtime file); messages sent by other
-processes are noticed by polling the backend every `poll_interval` seconds of the clock.
+Long polling wakes early when a message is sent through any `QueueService` in this process on the same
+store (the same backend object, or a backend with the same `wakeup_key`, such as every SQLite backend
+on one file); messages sent by other processes are noticed by polling the backend every
+`poll_interval` seconds of the clock.
 """
 
 from __future__ import annotations
@@ -100,14 +101,20 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-_wakeups: weakref.WeakKeyDictionary[object, _Wakeups] = weakref.WeakKeyDictionary()
+_wakeups_by_backend: weakref.WeakKeyDictionary[object, _Wakeups] = weakref.WeakKeyDictionary()
+_wakeups_by_key: dict[str, _Wakeups] = {}
 _wakeups_lock = threading.Lock()
 
 
 def _wakeups_for(backend: object) -> _Wakeups:
+    """Shared by every service on this backend, or on any backend with the same `wakeup_key` (a
+    backend may name the store it uses, so two backend objects on one file wake each other)."""
+    key = getattr(backend, "wakeup_key", None)
     with _wakeups_lock:
+        if isinstance(key, str):
+            return _wakeups_by_key.setdefault(key, _Wakeups())
         try:
-            return _wakeups.setdefault(backend, _Wakeups())
+            return _wakeups_by_backend.setdefault(backend, _Wakeups())
         except TypeError:  # a backend that cannot be weakly referenced gets its own
             return _Wakeups()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,19 @@ async def test_services_from_wiring_share_wake_ups() -> None:
     await producer.send("mailbox", "hello")  # the clock stands still: only the send can wake it
     [message] = await asyncio.wait_for(waiting, 5)
     assert message.body == "hello"
+
+
+async def test_backends_on_one_file_share_wake_ups(tmp_path: Path) -> None:
+    clock = ManualClock()
+    path = tmp_path / "runtime.db"
+    consumer = QueueService(SqliteQueueBackend(SqliteDatabase(path)), clock)
+    producer = QueueService(SqliteQueueBackend(SqliteDatabase(path)), clock)
+    await producer.ensure_queue("jobs")
+    waiting = asyncio.create_task(consumer.receive("jobs", wait_seconds=20))
+    await settle()
+    await producer.send("jobs", "same file")
+    [message] = await asyncio.wait_for(waiting, 5)
+    assert message.body == "same file"
 
 
 async def test_a_send_from_another_thread_wakes_a_long_poll() -> None:

@@ -29,6 +29,7 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from hexad.adapters.sqlite.database import SqliteDatabase
@@ -216,6 +217,8 @@ class SqliteQueueBackend:
         self._db = database
         self._swept: dict[str, float] = {}
         database.ensure_schema("queues", _DDL)
+        # long polls in this process wake on sends through any backend on the same file
+        self.wakeup_key = None if database.path == ":memory:" else f"sqlite:{Path(database.path).resolve()}"
 
     async def create_queue(self, config: QueueConfig) -> None:
         values = (
