@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -762,3 +763,32 @@ async def test_receivers_on_separate_connections_never_share_a_message(backend: 
     results = await asyncio.gather(*(asyncio.to_thread(drain) for _ in range(4)))
     everything = [message_id for result in results for message_id in result]
     assert len(everything) == len(set(everything)) == 300
+
+
+async def test_fifo_order_holds_with_consumers_in_threads(backend: Backend) -> None:
+    """Four threads, each on its own connection: each group is processed in send order, once."""
+    clock = ManualClock()
+    setup = QueueService(backend.make(), clock)
+    await setup.ensure_queue("orders", fifo=True, content_based_deduplication=True)
+    outgoing = [OutgoingMessage(f"g{n % 6}:{n // 6}", group_id=f"g{n % 6}") for n in range(120)]
+    for start in range(0, 120, 10):
+        await setup.send_batch("orders", outgoing[start : start + 10])
+    processed: dict[str, list[str]] = defaultdict(list)
+    lock = threading.Lock()
+
+    def consume() -> None:
+        async def run() -> None:
+            service = QueueService(backend.make(), clock)
+            for _ in range(5000):
+                with lock:
+                    if sum(map(len, processed.values())) == 120:
+                        return
+                for message in await service.receive("orders", max_messages=2):
+                    with lock:  # recorded before the delete, so a group's next cannot overtake it
+                        processed[message.group_id or ""].append(message.body)
+                    await service.delete("orders", message.receipt_handle)
+
+        asyncio.run(run())
+
+    await asyncio.gather(*(asyncio.to_thread(consume) for _ in range(4)))
+    assert dict(processed) == {f"g{g}": [f"g{g}:{i}" for i in range(20)] for g in range(6)}
