@@ -56,7 +56,7 @@ from hexad.runtime.patterns.wildcard import Wildcard
 __all__ = ["RuleIndex"]
 
 
-_MEMO_SIZE = 1024
+_MEMO_SIZE = 256
 """Distinct values remembered per step before the memo starts over."""
 
 
@@ -321,8 +321,8 @@ class RuleIndex:
         """Compile (raising `InvalidPattern` before any change) and index `pattern` as `name`."""
         compiled = compile_pattern(pattern)
         with self._lock:
-            if name in self._rules:
-                self._stale = True
+            if name in self._rules or self._inserted >= max(64, len(self._rules) // 2):
+                self._stale = True  # a replacement, or enough new rules to re-derive the field order
             self._rules[name] = compiled
             if not self._stale:
                 self._insert(name, compiled)
@@ -356,7 +356,7 @@ class RuleIndex:
     def match(self, event: Mapping[str, Any]) -> set[str]:
         """The names of the rules `event` (a dict as parsed from JSON) matches."""
         with self._lock:
-            if self._stale or self._inserted > max(64, len(self._rules) // 2):
+            if self._stale:
                 self._rebuild()
             return self._walk(self._tree.collect(event))
 
