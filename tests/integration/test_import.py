@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -21,7 +22,7 @@ from hexad.cli.app import app
 from hexad.config import get_settings
 from hexad.domain.database import create_domain_engine
 from hexad.domain.frames import load_frames
-from hexad.errors import ImportValidationError
+from hexad.errors import ImportValidationError, QueueError
 from hexad.ingest import import_paths
 from hexad.lake.objects import open_object_store
 from tests.support.services import require_service, unique_name
@@ -213,3 +214,22 @@ def test_demo_run_imports_the_generated_data_set_and_a_rerun_changes_nothing() -
     assert {e: c["unchanged"] for e, c in again["imported"].items()} == summary["rows"]
     frames = load_frames(["time_entries", "invoices"])
     assert len(frames["time_entries"]) == summary["rows"]["time_entries"]
+
+
+def test_without_a_publish_callable_the_events_go_to_the_event_bus(tmp_path: Path) -> None:
+    from hexad.wiring import event_bus
+
+    report = import_paths(_data_set(tmp_path / "in"))
+    assert report.event_error is None
+    found = asyncio.run(event_bus().search("default", pattern={"detail-type": ["data.imported"]}))
+    assert sorted(e.detail["entity"] for e in found) == sorted(ROWS)
+    assert all(e.source == "hexad.ingest" for e in found)
+
+
+def test_a_failing_bus_is_reported_and_the_import_stays_committed(tmp_path: Path) -> None:
+    def refuse(entries: list[dict[str, Any]]) -> None:
+        raise QueueError("bus is down")
+
+    report = import_paths(_data_set(tmp_path / "in"), publish=refuse)
+    assert report.event_error == "data.imported events not published: bus is down"
+    assert len(load_frames(["clients"])["clients"]) == 2

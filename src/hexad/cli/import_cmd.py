@@ -61,6 +61,7 @@ def render_report(console: Console, report: ImportReport) -> None:
         files = ", ".join(Path(f).name for f in counts.files)
         table.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}", files)
     console.print(table)
-    console.print(
-        f"{report.total_rows:,} rows; raw files kept in the lake's raw zone ({len(report.raw_objects)})."
-    )
+    if report.event_error:
+        console.print(f"[yellow]warning:[/] {report.event_error}", highlight=False)
+    kept = len(report.raw_objects)
+    console.print(f"{report.total_rows:,} rows; {kept} raw file(s) kept in the lake's raw zone.")

@@ -10,8 +10,6 @@ already stored plus the rows being imported, so a person gets "row 12, column cl
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ from hexad.domain.database import engine_for, upgrade
 from hexad.domain.models import IMPORT_ORDER, entity_table
 from hexad.domain.schemas import ENTITIES
 from hexad.errors import ImportValidationError
+from hexad.ingest.events import Publish, bus_publisher, imported_events, publish_events
 from hexad.ingest.readers import SourceFile, expand_paths, read_file
 from hexad.ingest.store import existing_hashes, existing_keys, key_of, row_hashes, upsert_rows
 from hexad.ingest.validation import ImportIssue, validate_header, validate_rows
@@ -37,7 +36,6 @@ from hexad.runtime.clock import Clock, SystemClock
 
 __all__ = ["EntityCounts", "ImportReport", "Publish", "import_paths"]
 
-Publish = Callable[[list[dict[str, Any]]], Any]
 MAX_SHOWN = 50
 _PROGRESS_ROWS = 20_000
 
@@ -63,6 +61,7 @@ class ImportReport:
     counts: dict[str, EntityCounts]
     raw_objects: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    event_error: str | None = None
 
     @property
     def total_rows(self) -> int:
@@ -109,8 +108,9 @@ def import_paths(
 ) -> ImportReport:
     """Import files (or the files in folders) into the domain database; see the module docstring.
 
-    `publish` receives the `data.imported` entries (EventBridge `PutEvents` shape) after the commit;
-    it may be a coroutine function. Raises `ImportValidationError` (exit code 1) when any row is bad.
+    `publish` receives the `data.imported` entries (EventBridge `PutEvents` shape, at most 10 per
+    call) after the commit; it may be a coroutine function. Without it they go to the event bus.
+    Raises `ImportValidationError` (exit code 1) when any row is bad.
     """
     settings = settings or get_settings()
     engine = engine or engine_for(settings)
@@ -121,9 +121,9 @@ def import_paths(
         upgrade(engine=engine)
         with engine.begin() as connection:
             report = _write(connection, batches, store, now, progress)
-    report.events = _events(report)
-    if publish is not None and report.events:
-        _call(publish, report.events)
+    report.events = imported_events(report.counts)
+    if report.events:
+        report.event_error = publish_events(publish or bus_publisher(settings), report.events)
     return report
 
 
@@ -262,33 +262,6 @@ def _missing(batch: _Batch, column: str, target: tuple[str, str], keys: set[Any]
         return []
     expected = f"an existing {target[0]}.{target[1]} (in the database or in this import)"
     return [batch.issue(i, column, value, expected) for i, value in enumerate(values) if value in unknown]
-
-
-def _events(report: ImportReport) -> list[dict[str, Any]]:
-    return [
-        {
-            "Source": "hexad.ingest",
-            "DetailType": "data.imported",
-            "Detail": {
-                "entity": name,
-                "inserted": c.inserted,
-                "updated": c.updated,
-                "unchanged": c.unchanged,
-                "files": c.files,
-            },
-        }
-        for name, c in report.counts.items()
-    ]
-
-
-def _call(publish: Publish, events: list[dict[str, Any]]) -> None:
-    result = publish(events)
-    if inspect.isawaitable(result):
-        asyncio.run(_await(result))
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
 
 
 @contextmanager
