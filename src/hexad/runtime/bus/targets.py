@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import httpx
 
 from hexad.errors import TargetDeliveryError
 from hexad.ports.bus import Delivery
+from hexad.ports.queue import OutgoingMessage
+from hexad.runtime.bus.batching import SendBatcher
 from hexad.runtime.bus.transform import MISSING, extract
 
 __all__ = [
@@ -54,6 +56,10 @@ class QueueSender(Protocol):
         self, name: str, *, fifo: bool = False, dead_letter_queue: str | None = None, **settings: Any
     ) -> Any:
         """Create the queue if it does not exist."""
+        ...
+
+    async def send_batch(self, queue: str, messages: Sequence[OutgoingMessage]) -> list[str]:
+        """Store 1-10 messages in one transaction, all or none; ids in order."""
         ...
 
     async def send(
@@ -132,14 +138,16 @@ def queue_handler(queues: QueueSender) -> TargetHandler:
     target, so a delivery repeated after a crash does not enqueue twice within the dedup window.
     """
 
+    batcher = SendBatcher(queues)
+
     async def deliver(delivery: Delivery, payload: str) -> None:
-        await queues.send(
-            delivery.target.destination,
+        message = OutgoingMessage(
             payload,
-            attributes=_attributes(delivery),
+            _attributes(delivery),
             group_id=group_id(delivery),
             deduplication_id=_deduplication_id(delivery, per_target=True),
         )
+        await batcher.send(delivery.target.destination, message)
 
     return deliver
 
@@ -147,19 +155,20 @@ def queue_handler(queues: QueueSender) -> TargetHandler:
 def mailbox_handler(queues: QueueSender) -> TargetHandler:
     """Send to the agent's FIFO mailbox `mailbox-<agent>`, deduplicated on the event id."""
     ensured: set[str] = set()
+    batcher = SendBatcher(queues)
 
     async def deliver(delivery: Delivery, payload: str) -> None:
         queue = mailbox_queue(delivery.target.destination)
         if queue not in ensured:
             await ensure_mailbox(queues, delivery.target.destination)
             ensured.add(queue)
-        await queues.send(
-            queue,
+        message = OutgoingMessage(
             payload,
-            attributes=_attributes(delivery),
+            _attributes(delivery),
             group_id=group_id(delivery),
             deduplication_id=_deduplication_id(delivery, per_target=False),
         )
+        await batcher.send(queue, message)
 
     return deliver
 
