@@ -19,6 +19,7 @@ PATHS = [
     ("detail-type",),
     ("detail", "a"),
     ("detail", "b"),
+    ("detail", "c"),
     ("detail", "c", "d"),
     ("resources",),
 ]
@@ -50,12 +51,16 @@ CONDITION_VALUES = st.lists(st.one_of(LEAVES, OPERATORS), min_size=1, max_size=3
 
 
 def _nest(fields: dict[tuple[str, ...], Any]) -> dict[str, Any]:
+    """Nested objects from paths; a path under another path's leaf is dropped (`detail.c.d`)."""
     document: dict[str, Any] = {}
-    for path, value in fields.items():
+    for path, value in sorted(fields.items(), key=lambda item: len(item[0])):
         node = document
         for key in path[:-1]:
             node = node.setdefault(key, {})
-        node[path[-1]] = value
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = value
     return document
 
 
@@ -74,7 +79,7 @@ def patterns(draw: st.DrawFn) -> dict[str, Any]:
 EVENT_VALUES = st.one_of(
     LEAVES,
     st.lists(LEAVES, max_size=3),
-    st.just({"nested": "object"}),
+    st.builds(dict, nested=st.just("object")),
     st.just([]),
 )
 EVENTS = st.dictionaries(st.sampled_from(PATHS), EVENT_VALUES, max_size=6).map(_nest)
