@@ -198,8 +198,9 @@ class QueueService:
         """Store 1-10 messages in one transaction, all or none; ids in the order given."""
         _check_batch(queue, "send_batch", len(messages), allow_empty=False)
         config = await self._backend.get_queue(queue)
-        prepared = [_prepare(config, message, index, len(messages)) for index, message in enumerate(messages)]
-        total = sum(_size(message) for message in prepared)
+        checked = [_prepare(config, message, index, len(messages)) for index, message in enumerate(messages)]
+        prepared = [message for message, _ in checked]
+        total = sum(size for _, size in checked)
         if total > MAX_MESSAGE_BYTES:
             raise QueueLimitError(
                 f"queue {queue!r}: the batch is {total:,} bytes (bodies and attributes); "
@@ -430,8 +431,13 @@ def _size(message: OutgoingMessage) -> int:
     return len(message.body.encode()) + attributes
 
 
-def _prepare(config: QueueConfig, message: OutgoingMessage, index: int, count: int) -> OutgoingMessage:
-    """Check one message against the queue's rules; fill in its delay and deduplication id."""
+def _prepare(
+    config: QueueConfig, message: OutgoingMessage, index: int, count: int
+) -> tuple[OutgoingMessage, int]:
+    """Check one message against the queue's rules; fill in its delay and deduplication id.
+
+    Returns the message to store and its size in bytes.
+    """
     where = f"queue {config.name!r}" + (f", message {index + 1} of {count}" if count > 1 else "")
     if not message.body:
         raise QueueLimitError(f"{where}: the body is empty; expected at least one character")
@@ -464,7 +470,9 @@ def _prepare(config: QueueConfig, message: OutgoingMessage, index: int, count: i
         dedup = hashlib.sha256(message.body.encode()).hexdigest()
     if dedup is not None and not 1 <= len(dedup) <= MAX_ID_CHARS:
         raise QueueLimitError(f"{where}: deduplication_id must be 1-128 characters, got {len(dedup)}")
-    return dataclasses.replace(message, delay_seconds=delay, deduplication_id=dedup)
+    if delay == message.delay_seconds and dedup == message.deduplication_id:
+        return message, size
+    return OutgoingMessage(message.body, message.attributes, delay, message.group_id, dedup), size
 
 
 def _truncate(error: str) -> str:
