@@ -10,6 +10,8 @@ counts once it has been sent, received and deleted; messages/s = N / total time.
   `synchronous=FULL` (an fsync per commit: it also survives a power cut);
 - a standard queue and a FIFO queue (10 message groups, content-based deduplication).
 
+Then the latency from `send` to a consumer blocked in a long poll in the same process (p50/p99).
+
 Median of RUNS runs each. Target (issue 3): >= 5,000 messages/s durable with batches of 10.
 
 Run: `uv run python benchmarks/queues_throughput.py [--messages N] [--runs R]`
@@ -77,6 +79,29 @@ async def _run(synchronous: str, fifo: bool, batched: bool, count: int) -> float
         return rate
 
 
+async def _wake_up_latencies(count: int) -> list[float]:
+    """Milliseconds from `send` called to the message in a long-polling consumer's hands (same process)."""
+    with tempfile.TemporaryDirectory() as folder:
+        database = SqliteDatabase(Path(folder) / "runtime.db")
+        service = QueueService(SqliteQueueBackend(database), SystemClock())
+        await service.ensure_queue("latency")
+        latencies: list[float] = []
+
+        async def consume() -> None:
+            while len(latencies) < count:
+                for message in await service.receive("latency", max_messages=10, wait_seconds=20):
+                    latencies.append((time.perf_counter() - float(message.body)) * 1000)
+                    await service.delete("latency", message.receipt_handle)
+
+        consumer = asyncio.create_task(consume())
+        for _ in range(count):
+            await asyncio.sleep(0.002)
+            await service.send("latency", repr(time.perf_counter()))
+        await consumer
+        database.close()
+        return latencies
+
+
 def _median(runs: int, synchronous: str, fifo: bool, batched: bool, count: int) -> float:
     return statistics.median(asyncio.run(_run(synchronous, fifo, batched, count)) for _ in range(runs))
 
@@ -85,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000, help="messages per batched NORMAL run")
     parser.add_argument("--runs", type=int, default=3, help="runs per case (median reported)")
+    parser.add_argument("--latency-messages", type=int, default=500, help="messages for the wake-up latency")
     options = parser.parse_args()
     table = Table(title=f"Queue send + receive + delete, messages/s (median of {options.runs} runs)")
     for column in (
@@ -110,6 +136,13 @@ def main() -> None:
             }  # fmt: skip
     console = Console()
     console.print(table)
+    latencies = sorted(asyncio.run(_wake_up_latencies(options.latency_messages)))
+    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+    console.print(
+        f"send -> long-polling consumer in the same process: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+        f"({len(latencies)} messages, one every 2 ms)"
+    )
+    results["long_poll_wake_up_ms"] = {"p50": round(p50, 3), "p99": round(p99, 3)}
     headline = results["standard_normal"]
     assert isinstance(headline, dict)
     verdict = "meets" if headline["batched"] >= TARGET else "misses"
