@@ -162,6 +162,7 @@ def _validate(source: SourceFile, batch: _Batch, progress: Progress | None) -> l
         return issues
     advance = _task(progress, f"checking {source.path.name}", len(source.rows))
     rows, issues = validate_rows(source, spec, advance)
+    source.rows = []  # validated copies replace the file's rows: halves the memory of a large import
     batch.sources.append(source)
     batch.starts.append(len(batch.rows))
     batch.rows += rows
@@ -229,9 +230,11 @@ def _write_batch(
             counts.inserted += 1
         else:
             counts.updated += 1
-        changed.append({**row, "row_hash": digest, "imported_at": now})
+        row["row_hash"], row["imported_at"] = digest, now
+        changed.append(row)
     advance = _task(progress, f"writing {batch.entity}", len(changed))
     upsert_rows(connection, entity_table(batch.entity), spec.natural_key, changed, advance)
+    batch.rows = []
     return counts
 
 
