@@ -259,9 +259,10 @@ def _unassigned(work: PlanningInput, i: int, chosen: dict[int, int]) -> Unassign
     fitting = [t for t in qualified if item.hours + travel_hours(item, t) <= t.free_hours]
     if not fitting:
         most = max(t.free_hours for t in qualified)
+        least = min(item.hours + travel_hours(item, t) for t in qualified)
         return Unassigned(
             item.item_id,
-            f"needs {item.hours:.1f} h; the {len(qualified)} qualified technicians have at most"
+            f"needs {least:.1f} h with travel; the {len(qualified)} qualified technicians have at most"
             f" {most:.1f} h free",
         )
     return Unassigned(item.item_id, "the qualified technicians' hours went to more urgent work")

@@ -16,19 +16,25 @@ from hexad.cli import (
     agents_cmd,
     clients_cmd,
     config_cmd,
+    contracts_cmd,
     db_cmd,
     demo_cmd,
     events_cmd,
     findings_cmd,
+    forecast_cmd,
     import_cmd,
+    leads_cmd,
     patterns_cmd,
+    plans_cmd,
     queues_cmd,
     replay_cmd,
+    routes_cmd,
     rules_cmd,
     schedules_cmd,
     serve_cmd,
     users_cmd,
     worker_cmd,
+    workflows_cmd,
 )
 from hexad.errors import HexadError
 
@@ -59,6 +65,12 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(users_cmd.audit_app, name="audit")
 app.add_typer(worker_cmd.app, name="worker")
+app.add_typer(workflows_cmd.app, name="workflows")
+app.add_typer(contracts_cmd.app, name="contracts")
+app.add_typer(forecast_cmd.app, name="forecast")
+app.add_typer(leads_cmd.app, name="leads")
+app.add_typer(plans_cmd.app, name="plans")
+app.add_typer(routes_cmd.app, name="routes")
 
 _errors = Console(stderr=True)
 

@@ -91,7 +91,7 @@ def test_unassigned_items_say_why() -> None:
     plan = plan_assignments(PlanningInput(items, techs))
     reasons = {u.item_id: u.reason for u in plan.unassigned}
     assert reasons["voip"] == "no technician has the skills voip"
-    assert "needs 6.0 h" in reasons["big"] and "at most 2.0 h free" in reasons["big"]
+    assert "needs 6.0 h with travel" in reasons["big"] and "at most 2.0 h free" in reasons["big"]
 
 
 def test_onsite_work_counts_travel_against_capacity() -> None:
