@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hexad.errors import RuleError
 from hexad.ports.bus import InputTransformer, Target
@@ -126,3 +128,20 @@ def test_extract_returns_missing_or_lists_for_many_matches() -> None:
 def test_invalid_input_settings_name_the_field(target: Target, words: str) -> None:
     with pytest.raises(RuleError, match=words):
         validate_input(target, "rule 'r'.targets[t]")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(value=json_values)
+def test_any_value_round_trips_through_a_json_template(value: Any) -> None:
+    rendered = render_template('{"v": <v>, "s": "<v>"}', {"v": value})
+    data = json.loads(rendered)
+    assert data["v"] == value
+    assert data["s"] == (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
