@@ -26,6 +26,7 @@ from hexad.cli import (
     leads_cmd,
     patterns_cmd,
     plans_cmd,
+    proposals_cmd,
     queues_cmd,
     replay_cmd,
     routes_cmd,
@@ -70,6 +71,7 @@ app.add_typer(contracts_cmd.app, name="contracts")
 app.add_typer(forecast_cmd.app, name="forecast")
 app.add_typer(leads_cmd.app, name="leads")
 app.add_typer(plans_cmd.app, name="plans")
+app.add_typer(proposals_cmd.app, name="proposals")
 app.add_typer(routes_cmd.app, name="routes")
 
 _errors = Console(stderr=True)
