@@ -233,3 +233,28 @@ def test_a_failing_bus_is_reported_and_the_import_stays_committed(tmp_path: Path
     report = import_paths(_data_set(tmp_path / "in"), publish=refuse)
     assert report.event_error == "data.imported events not published: bus is down"
     assert len(load_frames(["clients"])["clients"]) == 2
+
+
+def test_imported_values_read_back_through_the_models_exactly(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy.orm import Session
+
+    from hexad.domain.models import Client, Ticket, TimeEntry
+
+    import_paths(_data_set(tmp_path / "in"))
+    engine = create_domain_engine(get_settings().effective_database_url)
+    with Session(engine) as session:
+        client = session.get(Client, "CL-1")
+        ticket = session.get(Ticket, "TK-1")
+        entry = session.get(TimeEntry, "TE-2")
+        assert client is not None and ticket is not None and entry is not None
+        assert (client.contract_value, client.start_date, client.seats) == (
+            Decimal("5880.00"),
+            date(2019, 8, 4),
+            52,
+        )
+        assert ticket.opened_at.replace(tzinfo=UTC) == datetime(2023, 10, 2, 7, 10, tzinfo=UTC)
+        assert (ticket.onsite, ticket.closed_at) == (False, None)
+        assert (entry.hours, entry.billable, entry.ticket_id) == (Decimal("0.50"), False, None)
+    engine.dispose()

@@ -80,12 +80,40 @@ def upsert_rows(
     """Insert the rows, replacing stored rows with the same key."""
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    engine = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = engine.insert(table)
     updated = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key}
     statement = statement.on_conflict_do_update(index_elements=list(key), set_=updated)
+    write = _positional_writer(connection, statement, table) if engine is sqlite else None
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        connection.execute(statement, chunk)
+        if write is None:
+            connection.execute(statement, chunk)
+        else:
+            write(chunk)
         if advance is not None:
             advance(len(chunk))
+
+
+def _positional_writer(
+    connection: Connection, statement: Any, table: Table
+) -> Callable[[list[dict[str, Any]]], None]:
+    """executemany with tuples converted column by column by each type's own bind processor.
+
+    The same SQL and the same conversions SQLAlchemy applies, without its per-row parameter
+    dictionaries: on SQLite, where statements are cheap, that bookkeeping was a third of the write.
+    """
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect)
+    names: list[str] = list(compiled.positiontup or [])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    sql = str(compiled)
+
+    def write(chunk: list[dict[str, Any]]) -> None:
+        columns = []
+        for name, process in zip(names, processors, strict=True):
+            values = [row.get(name) for row in chunk]
+            columns.append(values if process is None else [process(v) for v in values])
+        connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+    return write
