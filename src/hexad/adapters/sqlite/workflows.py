@@ -178,7 +178,7 @@ class SqliteWorkflowStore:
     def _insert(self, conn: sqlite3.Connection, execution_id: str, events: Sequence[StoredEvent]) -> None:
         conn.executemany(
             "INSERT INTO workflow_events VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(execution_id, *astuple(event)) for event in events],
+            [(execution_id, e.seq, e.type, e.timestamp, e.details, e.key, e.memo) for e in events],
         )
 
     async def append(
