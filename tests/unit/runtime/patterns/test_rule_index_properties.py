@@ -85,7 +85,7 @@ EVENT_VALUES = st.one_of(
 EVENTS = st.dictionaries(st.sampled_from(PATHS), EVENT_VALUES, max_size=6).map(_nest)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rules=st.lists(patterns(), min_size=1, max_size=12), events=st.lists(EVENTS, min_size=1, max_size=5))
 def test_index_agrees_with_matching_each_pattern(
     rules: list[dict[str, Any]], events: list[dict[str, Any]]
@@ -99,7 +99,7 @@ def test_index_agrees_with_matching_each_pattern(
         assert index.match(event) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     rules=st.lists(patterns(), min_size=2, max_size=8),
     removed=st.sets(st.integers(min_value=0, max_value=7)),
