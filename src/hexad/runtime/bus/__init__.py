@@ -1,13 +1,14 @@
 """The event bus: EventBridge's PutEvents, rules, targets, retries, dead-letter queues, archive, replay.
 
 `EventBus` is the service (build one with `hexad.wiring.event_bus()`); `Rule`, `Target`,
-`InputTransformer` and `RetryPolicy` are the definitions it takes; `BusFiringSink` lets the
+`InputTransformer` and `RetryPolicy` are the definitions it takes; a `TargetHandler` registered
+for a target kind receives each `Delivery` with its input text; `BusFiringSink` lets the
 scheduler deliver its firings through the bus and queues.
 """
 
 from __future__ import annotations
 
-from hexad.ports.bus import Bus, BusStats, InputTransformer, RetryPolicy, Rule, Target
+from hexad.ports.bus import Bus, BusStats, Delivery, InputTransformer, RetryPolicy, Rule, Target
 from hexad.runtime.bus.delivery import RetryTiming
 from hexad.runtime.bus.scheduling import BusFiringSink
 from hexad.runtime.bus.service import EventBus, PutEventsResult, PutEventsResultEntry, ReplayResult
@@ -17,6 +18,7 @@ __all__ = [
     "Bus",
     "BusFiringSink",
     "BusStats",
+    "Delivery",
     "EventBus",
     "InputTransformer",
     "PutEventsResult",
