@@ -18,7 +18,9 @@ from hexad.adapters.sqlite.state import SqliteStateStore
 from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
+from hexad.runtime.actors.control import control_directory
 from hexad.runtime.actors.system import ActorSystem
+from hexad.runtime.actors.worker import Worker
 from hexad.runtime.bus import BusFiringSink, EventBus
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.runtime.queues import QueueService
@@ -134,3 +136,17 @@ def workflow_service(
     )
     store = SqliteWorkflowStore(runtime_database(settings))
     return WorkflowService(store, clock or SystemClock(), resources=resources)
+
+
+def worker(
+    settings: Settings | None = None, *, clock: Clock | None = None, shutdown_grace: float = 30.0
+) -> Worker:
+    """A worker (actor system, queues, control socket in HEXAD_HOME); bind actors, then `await run()`."""
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+    return Worker(
+        actor_system(settings, clock=clock, name="worker"),
+        queue_service(settings, clock=clock),
+        control_directory=control_directory(settings.home),
+        shutdown_grace=shutdown_grace,
+    )

@@ -20,8 +20,7 @@ from hexad import wiring
 from hexad.config import Settings, get_settings
 from hexad.errors import ActorError, ValidationError
 from hexad.runtime.actors.actor import Actor
-from hexad.runtime.actors.control import control_directory
-from hexad.runtime.actors.worker import Worker, ensure_agent_mailbox
+from hexad.runtime.actors.worker import ensure_agent_mailbox
 
 __all__ = ["agent_factories", "app", "choose_agents"]
 
@@ -70,11 +69,9 @@ def choose_agents(registered: dict[str, Callable[[], Actor]], requested: str | N
 async def _serve(
     settings: Settings, factories: dict[str, Callable[[], Actor]], names: list[str], grace: float
 ) -> int:
-    queues = wiring.queue_service(settings)
-    system = wiring.actor_system(settings, name="worker")
-    worker = Worker(system, queues, control_directory=control_directory(settings.home), shutdown_grace=grace)
+    worker = wiring.worker(settings, shutdown_grace=grace)
     for name in names:
-        queue = await ensure_agent_mailbox(queues, name)
+        queue = await ensure_agent_mailbox(worker.queues, name)
         worker.bind(factories[name], queue, name=name)
     return await worker.run()
 

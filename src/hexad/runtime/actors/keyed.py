@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote
 
 from hexad.ports.queue import Message
 from hexad.runtime.actors.actor import Actor
-from hexad.runtime.actors.mailbox import MailboxBinding
+from hexad.runtime.actors.mailbox import MailboxBinding, idle_pause
 from hexad.runtime.actors.supervision import SupervisorStrategy
 from hexad.runtime.actors.system import ActorContext, ActorRef, ActorSystem
 from hexad.runtime.queues import QueueService
@@ -165,6 +165,8 @@ class KeyedBinding:
         assert task is not None
         while not self._stopping and self.host.is_alive:
             batch = await self.queues.receive(self.queue, max_messages=1, wait_seconds=self.wait_seconds)
+            if not batch:
+                await idle_pause(self.system.clock, self.wait_seconds)
             for message in batch:
                 self._in_hand[task] = message.group_id or DEFAULT_KEY
                 try:

@@ -31,11 +31,13 @@ from hexad.errors import ActorStoppedError
 from hexad.ports.queue import Message
 from hexad.runtime.actors.system import ActorRef
 from hexad.runtime.actors.tracing import message_span
+from hexad.runtime.clock import Clock
 from hexad.runtime.queues import QueueService
 
-__all__ = ["Delivery", "MailboxBinding", "describe_error"]
+__all__ = ["Delivery", "MailboxBinding", "describe_error", "idle_pause"]
 
 _log = logging.getLogger(__name__)
+_EMPTY_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ class Delivery:
     def json(self) -> Any:
         """The body parsed as JSON (an event envelope for agent mailboxes)."""
         return json.loads(self.message.body)
+
+
+async def idle_pause(clock: Clock, wait_seconds: float) -> None:
+    """After an empty receive: yield, and without long polling, pause so the pump never spins."""
+    await (clock.sleep(_EMPTY_POLL_SECONDS) if wait_seconds <= 0 else asyncio.sleep(0))
 
 
 def describe_error(error: BaseException) -> str:
@@ -118,7 +125,10 @@ class MailboxBinding:
             batch = await self.queues.receive(
                 self.queue, max_messages=self.batch_size, wait_seconds=self.wait_seconds
             )
-            await self.handle_batch(batch)
+            if batch:
+                await self.handle_batch(batch)
+            else:
+                await idle_pause(self.ref._cell.system.clock, self.wait_seconds)
 
     async def handle_batch(self, batch: list[Message]) -> None:
         """Deliver messages in order; give the rest back after a stop, or a failure on a FIFO queue."""
