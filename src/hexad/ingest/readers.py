@@ -83,8 +83,6 @@ def _read_csv(path: Path, entity: str) -> SourceFile:
     columns = [str(c) for c in frame.columns]
     values = [[None if v == "" else v for v in frame[c].tolist()] for c in frame.columns]
     rows = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
-    if not columns:
-        rows = []
     return SourceFile(path, entity, "csv", columns, rows, pa.Table.from_pandas(frame, preserve_index=False))
 
 

@@ -54,3 +54,11 @@ def test_unsupported_files_are_refused_and_folders_expand_to_importable_files(tm
 
 def test_rows_fixture_is_consistent() -> None:
     assert {row["client_id"] for row in ROWS["clients"]} >= {row["client_id"] for row in ROWS["time_entries"]}
+
+
+def test_a_header_only_file_has_no_rows_and_an_empty_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "vendors.csv").write_text("vendor_id,name\n")
+    assert read_file(tmp_path / "vendors.csv", "vendors").rows == []
+    (tmp_path / "clients.csv").write_text("")
+    with pytest.raises(ImportValidationError, match=r"clients.csv: cannot read the csv file"):
+        read_file(tmp_path / "clients.csv", "clients")

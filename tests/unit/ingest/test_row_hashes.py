@@ -20,7 +20,13 @@ def test_the_same_values_written_differently_hash_the_same() -> None:
 
 
 def test_any_changed_value_changes_the_digest_and_order_of_rows_does_not_matter() -> None:
-    rows = [_validated(), _validated(tier="gold"), _validated(seats="53"), _validated(city="Duluth"), _validated()]
+    rows = [
+        _validated(),
+        _validated(tier="gold"),
+        _validated(seats="53"),
+        _validated(city="Duluth"),
+        _validated(),
+    ]
     digests = row_hashes(rows, SPEC.columns)
     assert len(set(digests[:4])) == 4
     assert digests[0] == digests[4]
