@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from hexad.cli.app import app
+from hexad.wiring import event_bus
 
 runner = CliRunner()
 
@@ -98,3 +102,26 @@ def test_buses_can_be_created_listed_and_deleted() -> None:
     assert rows["default"]["events"] == 0
     assert run("events", "delete-bus", "ops")[0] == 0
     assert [row["name"] for row in json.loads(run("events", "buses", "--json")[1])] == ["default"]
+
+
+def test_events_tail_follows_events_put_after_it_started() -> None:
+    already = put_event()  # there before tail starts: not shown without --last
+    outcome: dict[str, str] = {}
+
+    def follow() -> None:
+        outcome["output"] = runner.invoke(
+            app, ["events", "tail", "--count", "1", "--interval", "0.05"]
+        ).output
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    put_ids: list[str] = []
+    deadline = time.monotonic() + 30
+    while thread.is_alive() and time.monotonic() < deadline:  # keep putting until tail has seen one
+        entry = {"Source": "hexad.vcm", "DetailType": "contract.renewal.due", "Detail": {}}
+        result = asyncio.run(event_bus().put_events([entry]))
+        put_ids.append(str(result.entries[0].event_id))
+        thread.join(timeout=0.2)
+    assert not thread.is_alive()
+    shown = json.loads(outcome["output"])["id"]
+    assert shown in put_ids and shown != already
