@@ -30,7 +30,7 @@ ERROR_NAMES = frozenset(
         "States.DataLimitExceeded",
         "States.ExceedToleratedFailureThreshold",
         "States.HeartbeatTimeout",
-        "States.IntrinsicError",
+        "States.IntrinsicFailure",
         "States.NoChoiceMatched",
         "States.ParameterPathFailure",
         "States.Permissions",

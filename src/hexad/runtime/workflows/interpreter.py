@@ -302,7 +302,7 @@ def _fail_field(state: dict[str, Any], field: str, data: Any, context: Any, name
             value = evaluate_intrinsic(path, data, context)
         except IntrinsicError as exc:
             raise StateFailure(
-                "States.IntrinsicError", f"The state '{name}', field {field}Path: {exc}"
+                "States.IntrinsicFailure", f"The state '{name}', field {field}Path: {exc}"
             ) from None
     else:
         value = read_value(path, data, context, name, f"{field}Path")

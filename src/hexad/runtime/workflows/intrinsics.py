@@ -3,7 +3,7 @@
 No library parses this small language, so a recursive-descent parser lives here. A call is parsed once
 (cached) into a tree of literals, paths and nested calls; evaluation reads paths against the effective
 input or, for `$$`, the context object. Any failure raises `IntrinsicError`, which the interpreter
-reports as the `States.IntrinsicError` error naming the state and field.
+reports as the `States.IntrinsicFailure` error naming the state and field.
 
 String literals are single-quoted; `\\'`, `\\\\`, `\\{` and `\\}` are escapes. Escaped braces stay literal
 in `States.Format`, where `{}` is a placeholder.

@@ -8,6 +8,8 @@ that never ends); past it the result is TIMED_OUT.
 A `.waitForTaskToken` resource gets its token in the context object (`$$.Task.Token`); as nothing
 else can answer in memory, a value it returns (other than None) is taken as the token's success
 output, and raising fails the task. Returning None leaves the task waiting until its TimeoutSeconds.
+A Task's TimeoutSeconds counts in virtual time and, since virtual time stands still while the task
+runs, in real time too.
 """
 
 from __future__ import annotations
@@ -121,7 +123,14 @@ class _LocalHost:
         await self.clock.sleep_until(deadline, idle=True)
 
     async def timer(self, deadline: float) -> None:
-        await self.clock.sleep_until(deadline, idle=False)
+        # A running task holds virtual time still, so its timeout also counts in real time.
+        real = asyncio.ensure_future(asyncio.sleep(max(0.0, deadline - self.clock.now)))
+        virtual = asyncio.ensure_future(self.clock.sleep_until(deadline, idle=False))
+        try:
+            await asyncio.wait({real, virtual}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            real.cancel()
+            virtual.cancel()
 
     async def invoke(self, call: TaskCall, payload: Any) -> Any:
         handler = self.resources.get(call.resource)

@@ -1,7 +1,7 @@
 """Input and output processing: InputPath, Parameters / ItemSelector / ResultSelector, ResultPath, OutputPath.
 
 Each helper turns a data problem into the `StateFailure` Step Functions reports (`States.Runtime` for a
-path that selects nothing, `States.IntrinsicError` for an intrinsic that cannot run,
+path that selects nothing, `States.IntrinsicFailure` for an intrinsic that cannot run,
 `States.ResultPathMatchFailure` when a ResultPath cannot be applied), naming the state and field.
 """
 
@@ -92,5 +92,7 @@ def _dynamic(value: str, data: Any, context: Any, name: str, field: str) -> Any:
         try:
             return evaluate_intrinsic(value, data, context)
         except IntrinsicError as exc:
-            raise StateFailure("States.IntrinsicError", f"The state '{name}', field {field}: {exc}") from None
+            raise StateFailure(
+                "States.IntrinsicFailure", f"The state '{name}', field {field}: {exc}"
+            ) from None
     return read_value(value, data, context, name, field)

@@ -139,9 +139,11 @@ async def _call(
         await asyncio.wait({work, timer}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         timer.cancel()
-        if not work.done():
+        timed_out = not work.done()
+        if timed_out:
             work.cancel()
-    if work.cancelled():
+            await asyncio.gather(work, return_exceptions=True)
+    if timed_out:
         raise StateFailure(
             "States.Timeout", f"The task in the state '{call.state}' ran longer than {timeout:g} seconds."
         )
