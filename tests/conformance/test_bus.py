@@ -603,6 +603,9 @@ async def test_without_a_dead_letter_queue_a_given_up_delivery_is_kept_as_failed
     [kept] = await bus.store.failed_deliveries("default", 10)
     assert kept.event.id == event_id
     assert kept.last_error and "target unreachable" in kept.last_error
+    clock.advance(8 * 86400)  # kept as long as the archive keeps the event
+    await bus.expire_archives()
+    assert await bus.store.failed_deliveries("default", 10) == []
 
 
 async def test_a_webhook_client_error_skips_the_retries(

@@ -305,7 +305,7 @@ class BusStore(Protocol):
         ...
 
     async def expire(self, bus: str, received_before: float) -> int:
-        """Drop archived events received before the cut-off; returns how many."""
+        """Drop archived events and failed deliveries received before the cut-off; returns the events."""
         ...
 
     async def failed_deliveries(self, bus: str, limit: int) -> builtins.list[Delivery]:

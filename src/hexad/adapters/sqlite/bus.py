@@ -308,6 +308,10 @@ class SqliteBusStore:
             cursor = conn.execute(
                 "DELETE FROM bus_archive WHERE bus = ? AND received_at < ?", (bus, received_before)
             )
+            conn.execute(
+                "DELETE FROM bus_outbox WHERE bus = ? AND status = 'failed' AND received_at < ?",
+                (bus, received_before),
+            )
         return cursor.rowcount
 
     async def failed_deliveries(self, bus: str, limit: int) -> builtins.list[Delivery]:
