@@ -1,7 +1,8 @@
 """Actors: in-process tell and ping-pong throughput against Pykka, spawn rate, memory, durable mailboxes.
 
 1. `tell` throughput: one sender tells N messages to one actor on one event loop (one core); the
-   clock stops when the actor has handled the last one. Pykka (threads) runs the same.
+   clock stops when the actor has handled the last one. Pykka (threads) runs the same. Hexad runs
+   on asyncio's default loop and on uvloop (what `hexad worker` uses when it is installed).
 2. Ping-pong: two actors pass one message back and forth; Pykka runs the same conversation.
 3. Spawn rate and memory per idle actor: spawn N actors (each runs `started`), then measure the
    resident set growth per actor and how many would fit in 1 GiB.
@@ -32,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hexad.runtime.actors import Actor, ActorContext, ActorSystem
+from hexad.runtime.actors.worker import event_loop_factory
 
 QUICK = "--quick" in sys.argv
 RUNS = 3 if QUICK else 5
@@ -207,11 +209,19 @@ def median(runs: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(runs))
 
 
+def on_loop(factory: Callable[[], asyncio.AbstractEventLoop] | None, make: Callable[[], Any]) -> Any:
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(make())
+
+
 def main() -> None:
     os.environ.setdefault("HEXAD_HOME", tempfile.mkdtemp(prefix="hexad-bench-"))
-    tell = median(RUNS, lambda: asyncio.run(hexad_tell(TELLS)))
+    uvloop = event_loop_factory()
+    tell = median(RUNS, lambda: on_loop(None, lambda: hexad_tell(TELLS)))
+    tell_uvloop = median(RUNS, lambda: on_loop(uvloop, lambda: hexad_tell(TELLS))) if uvloop else 0.0
     pykka_tell_rate = median(RUNS, lambda: pykka_tell(PYKKA_TELLS))
-    ping = median(RUNS, lambda: asyncio.run(hexad_ping_pong(PINGS)))
+    ping = median(RUNS, lambda: on_loop(None, lambda: hexad_ping_pong(PINGS)))
+    ping_uvloop = median(RUNS, lambda: on_loop(uvloop, lambda: hexad_ping_pong(PINGS))) if uvloop else 0.0
     pykka_ping = median(RUNS, lambda: pykka_ping_pong(PYKKA_PINGS))
     spawns = [asyncio.run(hexad_spawn(IDLE_ACTORS)) for _ in range(3)]
     spawn_rate = statistics.median(rate for rate, _ in spawns)
@@ -220,8 +230,10 @@ def main() -> None:
     fifo = [asyncio.run(durable(DURABLE // 2, fifo=True)) for _ in range(3)]
     results = {
         "tell_per_s": tell,
+        "tell_uvloop_per_s": tell_uvloop,
         "pykka_tell_per_s": pykka_tell_rate,
         "ping_pong_per_s": ping,
+        "ping_pong_uvloop_per_s": ping_uvloop,
         "pykka_ping_pong_per_s": pykka_ping,
         "spawn_per_s": spawn_rate,
         "bytes_per_idle_actor": per_actor,
@@ -235,8 +247,10 @@ def main() -> None:
     for column in ("measure", "hexad", "baseline", "ratio"):
         table.add_column(column, justify="right" if column != "measure" else "left")
     rows = [
-        ("tell msg/s (one core)", "tell_per_s", "pykka_tell_per_s", "Pykka"),
-        ("ping-pong msg/s", "ping_pong_per_s", "pykka_ping_pong_per_s", "Pykka"),
+        ("tell msg/s (one core, asyncio)", "tell_per_s", "pykka_tell_per_s", "Pykka"),
+        ("tell msg/s (one core, uvloop)", "tell_uvloop_per_s", "pykka_tell_per_s", "Pykka"),
+        ("ping-pong msg/s (asyncio)", "ping_pong_per_s", "pykka_ping_pong_per_s", "Pykka"),
+        ("ping-pong msg/s (uvloop)", "ping_pong_uvloop_per_s", "pykka_ping_pong_per_s", "Pykka"),
         (
             "durable mailbox msg/s, standard",
             "durable_standard_per_s",

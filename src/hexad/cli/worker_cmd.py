@@ -20,7 +20,7 @@ from hexad import wiring
 from hexad.config import Settings, get_settings
 from hexad.errors import ActorError, ValidationError
 from hexad.runtime.actors.actor import Actor
-from hexad.runtime.actors.worker import ensure_agent_mailbox
+from hexad.runtime.actors.worker import ensure_agent_mailbox, event_loop_factory
 
 __all__ = ["agent_factories", "app", "choose_agents"]
 
@@ -91,5 +91,6 @@ def worker(
     names = choose_agents(factories, agents)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger(__name__).info("worker starting agents: %s", ", ".join(names))
-    code = asyncio.run(_serve(settings, factories, names, grace))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        code = runner.run(_serve(settings, factories, names, grace))
     raise typer.Exit(code)

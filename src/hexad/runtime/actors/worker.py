@@ -24,10 +24,20 @@ from hexad.runtime.actors.mailbox import MailboxBinding
 from hexad.runtime.actors.system import ActorSystem
 from hexad.runtime.queues import QueueService
 
-__all__ = ["AGENT_MAX_RECEIVE_COUNT", "Worker", "agent_mailbox", "ensure_agent_mailbox"]
+__all__ = ["AGENT_MAX_RECEIVE_COUNT", "Worker", "agent_mailbox", "ensure_agent_mailbox", "event_loop_factory"]
 
 _log = logging.getLogger(__name__)
 AGENT_MAX_RECEIVE_COUNT = 3
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when it is installed (it roughly doubles actor message rates), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def agent_mailbox(agent: str) -> str:
