@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 
+import pytest
+
 from hexad.agents.ram_plans import (
     PlanningInput,
     Technician,
@@ -47,7 +49,8 @@ def _brute_force(work: PlanningInput) -> float:
     return best
 
 
-def test_small_instances_are_solved_to_the_optimum() -> None:
+@pytest.mark.parametrize("engine", ["highs", "cpsat"])
+def test_small_instances_are_solved_to_the_optimum(engine: str) -> None:
     rng = random.Random(11)
     skills = ["network", "windows", "m365"]
     for _ in range(8):
@@ -62,7 +65,7 @@ def test_small_instances_are_solved_to_the_optimum() -> None:
             for i in range(5)
         ]
         work = PlanningInput(items, techs)
-        plan = plan_assignments(work, time_limit=5)
+        plan = plan_assignments(work, time_limit=5, engine=engine)
         assert plan.status == "OPTIMAL"
         assert abs(plan.objective - _brute_force(work)) <= 0.02 * _brute_force(work)
 
