@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 10_000
-VISIBILITY = 2.0
+VISIBILITY = 5.0  # long enough to count the in-flight messages right after the kill
 
 
 # --- the worker process ------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_kill_minus_nine_mid_batch_loses_nothing_and_duplicates_only_in_flight(t
     handled = _handled(results)
     assert set(handled) == set(bodies)
     duplicates = {body for body, times in Counter(handled).items() if times > 1}
-    assert len(handled) - len(set(handled)) <= in_flight_at_kill
+    assert len(handled) - len(set(handled)) <= in_flight_at_kill <= 10, "at most one batch was in flight"
     assert duplicates <= set(before_kill), "only messages handled before the kill may come again"
     assert [message.body for message in dead] == ["poison"]
     assert _handled(results, "failed") == ["poison"] * 3, "dead-lettered after exactly 3 deliveries"
