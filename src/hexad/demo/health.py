@@ -10,6 +10,10 @@ Confounders: "spike" clients get one big fixed-fee project month (a one-off dip,
 "growth" clients' tickets rise x1.4 with happy users; "late payers" are always 5-20 days late;
 "renewal" clients have an agreement ending soon but are otherwise healthy; "bad month" clients
 have one month of poor satisfaction. The sets overlap a little, as in real life.
+History: about three in four clients that churned inside the window showed the same warning signs
+in their last six months (satisfaction falling to ~2.6, invoices paid 15-60 days late, see
+`invoicing`); the rest left without warning. This is the history a churn model learns from. It
+draws from its own stream (`health.history`), so no other number of the data set moves.
 """
 
 from __future__ import annotations
@@ -52,6 +56,25 @@ def plan_client_health(ctx: DemoContext) -> None:
     ctx.hidden["erosion_months"] = decline
     ctx.hidden["ticket_multiplier"] = ticket * rng.lognormal(0, 0.08, size=(n, m))
     ctx.hidden["satisfaction_mean"] = satisfaction
+    _plan_past_churn(ctx, satisfaction)
+
+
+def _plan_past_churn(ctx: DemoContext, satisfaction: np.ndarray) -> None:
+    """Warning signs before the end of most clients that already churned (index -> end month index)."""
+    rng = ctx.rng("health.history")
+    clients = ctx.tables["clients"]
+    churned = np.flatnonzero((clients["status"] == "churned").to_numpy())
+    warned = churned[rng.random(len(churned)) < 0.75]
+    ends = clients["end_date"].dt.strftime("%Y-%m").to_numpy()
+    past: dict[int, int] = {}
+    for c in warned:
+        end = MONTHS.index(ends[c]) if ends[c] in MONTHS else -1
+        if end < 1:
+            continue
+        first = max(0, end - 5)
+        satisfaction[c, first : end + 1] = np.linspace(4.2, rng.uniform(2.3, 2.9), end + 1 - first)
+        past[int(c)] = end
+    ctx.hidden["past_churn"] = past
 
 
 def _pick(rng: np.random.Generator, eligible: np.ndarray, k: int) -> np.ndarray:

@@ -180,4 +180,19 @@ def _payment_delay(ctx: DemoContext, rng: np.random.Generator, keys: pd.DataFram
     delay = np.where(late_payer, 30 + rng.integers(5, 21, size=n), delay)
     recent = keys["month"].isin(MONTHS[-6:]).to_numpy()
     churn = keys["client_id"].isin(clients[health["churn"]]).to_numpy() & recent
-    return np.where(churn, 30 + rng.integers(15, 61, size=n), delay)
+    delay = np.where(churn, 30 + rng.integers(15, 61, size=n), delay)
+    return _past_churn_delay(ctx, keys, delay)
+
+
+def _past_churn_delay(ctx: DemoContext, keys: pd.DataFrame, delay: np.ndarray) -> np.ndarray:
+    """Clients that churned with warning signs paid 15-60 days late in their last six months."""
+    past: dict[int, int] = ctx.hidden.get("past_churn", {})
+    if not past:
+        return delay
+    clients = ctx.tables["clients"]["client_id"].to_numpy()
+    end_month = pd.Series({clients[c]: end for c, end in past.items()})
+    month_index = keys["month"].map({m: i for i, m in enumerate(MONTHS)}).to_numpy()
+    ends = keys["client_id"].map(end_month).to_numpy(dtype=float)
+    window = ~np.isnan(ends) & (month_index >= ends - 5) & (month_index <= ends)
+    late = 30 + ctx.rng("invoicing.history").integers(15, 61, size=len(keys))
+    return np.where(window, late, delay)
