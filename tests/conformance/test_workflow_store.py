@@ -273,3 +273,76 @@ async def test_execution_timeout_seconds(backend: Backend) -> None:
     await workflows.run_until_idle()
     record = await workflows.describe(execution)
     assert (record.status, record.error) == ("TIMED_OUT", "States.Timeout")
+
+
+async def test_map_of_token_tasks_survives_restarts_and_keeps_order(backend: Backend) -> None:
+    clock = ManualClock()
+    asked: list[tuple[int, str]] = []
+
+    def ask(payload: Any) -> None:
+        asked.append((payload["item"], payload["token"]))
+
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "MaxConcurrency": 2,
+                "ItemSelector": {"item.$": "$$.Map.Item.Value", "token.$": "$$.Map.Item.Index"},
+                "ItemProcessor": {
+                    "StartAt": "Ask",
+                    "States": {
+                        "Ask": {
+                            "Type": "Task",
+                            "Resource": "ask.waitForTaskToken",
+                            "Parameters": {"item.$": "$.item", "token.$": "$$.Task.Token"},
+                            "End": True,
+                        }
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    first = service(backend, clock, ask=ask)
+    await first.create_state_machine("fan", definition)
+    execution = await first.start("fan", [10, 20, 30])
+    await first.run_until_idle()
+    assert [item for item, _ in asked] == [10, 20]
+    for _round in range(3):
+        restarted = service(backend, clock, ask=ask)
+        pending = [
+            (item, token) for item, token in asked if (await restarted.store.get_token(token)).outcome is None
+        ]  # type: ignore[union-attr]
+        for item, token in pending:
+            await restarted.send_task_success(token, {"answer": item * 2})
+        await restarted.run_until_idle()
+        if (await restarted.describe(execution)).status != "RUNNING":
+            break
+    record = await restarted.describe(execution)
+    assert record.status == "SUCCEEDED", record
+    assert record.output == '[{"answer":20},{"answer":40},{"answer":60}]'
+    assert [item for item, _ in asked] == [10, 20, 30]
+
+
+async def test_stop_during_a_drive_ends_it_at_the_next_history_write(backend: Backend) -> None:
+    clock = ManualClock()
+    calls: list[str] = []
+    workflows = service(backend, clock)
+
+    async def stop_myself(payload: Any) -> str:
+        calls.append("stop")
+        executions = await workflows.list_executions("chain")
+        await workflows.stop(executions[0].id, "Operator.Stop", "changed my mind")
+        return "ok"
+
+    workflows.register_activity("charge", stop_myself)
+    workflows.register_activity("remind", lambda p: calls.append("remind"))
+    await workflows.create_state_machine(
+        "chain", {**CHAIN, "States": {**CHAIN["States"], "Hold": {"Type": "Pass", "Next": "Remind"}}}
+    )
+    execution = await workflows.start("chain", {})
+    await workflows.run_until_idle()
+    record = await workflows.describe(execution)
+    assert (record.status, record.error) == ("ABORTED", "Operator.Stop")
+    assert calls == ["stop"]

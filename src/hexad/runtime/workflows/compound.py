@@ -125,13 +125,22 @@ async def run_map(
     async def attempt(number: int) -> list[Any]:
         scope = f"{key}:{number}"
         run.record("MapStateStarted", {"length": len(items)}, "ms" + scope)
-        gate = asyncio.Semaphore(concurrency) if 0 < concurrency < len(items) else None
+        gate = _Gate(concurrency) if 0 < concurrency < len(items) else None
 
         async def iteration(index: int, item: Any) -> Any:
             if gate is None:
                 return await _iteration(run, name, processor, selector, effective, scope, index, item)
-            async with gate:
-                return await _iteration(run, name, processor, selector, effective, scope, index, item)
+            await gate.enter()
+            try:
+                result = await _iteration(run, name, processor, selector, effective, scope, index, item)
+            except Suspended:
+                gate.hold()
+                raise
+            except BaseException:
+                gate.leave()
+                raise
+            gate.leave()
+            return result
 
         coroutines = [iteration(index, item) for index, item in enumerate(items)]
         try:
@@ -144,6 +153,34 @@ async def run_map(
 
     result = await run.with_retry(name, state, key, attempt)
     return _finish(run, name, state, data, result, context)
+
+
+class _Gate:
+    """MaxConcurrency: an iteration that suspends (a task token, a long wait) keeps its slot, as in
+    Step Functions; once every slot is held that way, the iterations still queued suspend too."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = asyncio.Semaphore(slots)
+        self.size = slots
+        self.held = 0
+        self.stalled = asyncio.Event()
+
+    async def enter(self) -> None:
+        acquire = asyncio.ensure_future(self.slots.acquire())
+        stall = asyncio.ensure_future(self.stalled.wait())
+        await asyncio.wait({acquire, stall}, return_when=asyncio.FIRST_COMPLETED)
+        stall.cancel()
+        if not acquire.done() or acquire.cancelled():
+            acquire.cancel()
+            raise Suspended(None)
+
+    def hold(self) -> None:
+        self.held += 1
+        if self.held >= self.size:
+            self.stalled.set()
+
+    def leave(self) -> None:
+        self.slots.release()
 
 
 async def _iteration(

@@ -50,8 +50,19 @@ _MAX_TIMEOUT = 99_999_999.0
 
 
 def _stored(event: Event, seq: int) -> StoredEvent:
-    memo = None if event.key is None else _json(event.memo)
-    return StoredEvent(seq, event.type, event.timestamp, _json(event.details), event.key, memo)
+    memo = event.memo
+    if memo is not None and event.key is not None and event.key[0] == "x":
+        memo = memo["next"]  # a state exit's output is already in its details
+    text = None if memo is None else _json(memo)
+    return StoredEvent(seq, event.type, event.timestamp, _json(event.details), event.key, text)
+
+
+def _memo(event: StoredEvent) -> Any:
+    """The replay memo of a stored event (a state exit's output comes back from its details)."""
+    value = json.loads(event.memo) if event.memo is not None else None
+    if event.key is not None and event.key[0] == "x":
+        return {"output": json.loads(json.loads(event.details)["output"]), "next": value}
+    return value
 
 
 def public_history(events: builtins.list[StoredEvent]) -> builtins.list[dict[str, Any]]:
@@ -348,7 +359,7 @@ class WorkflowService:
     async def drive(self, record: ExecutionRecord) -> None:
         """Replay an execution's history and run it until it ends or suspends."""
         events = await self.store.history(record.id)
-        memo = {event.key: json.loads(event.memo or "null") for event in events if event.key is not None}
+        memo = {event.key: _memo(event) for event in events if event.key is not None}
         host = _DurableHost(self, record, (events[-1].seq if events else 0) + 1)
         if record.timeout_at is not None and self.clock.time() >= record.timeout_at:
             cause = "the execution ran past its TimeoutSeconds"
