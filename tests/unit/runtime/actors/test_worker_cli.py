@@ -19,6 +19,7 @@ from hexad.config import get_settings
 from hexad.errors import ValidationError
 from hexad.runtime.actors import Actor, ActorContext
 from hexad.runtime.actors.control import ControlServer, control_directory
+from hexad.runtime.actors.keyed import KeyedActor
 from hexad.runtime.actors.mailbox import Delivery
 from hexad.runtime.actors.worker import Worker, agent_mailbox, ensure_agent_mailbox
 from tests.unit.runtime.actors.helpers import until
@@ -127,3 +128,29 @@ def test_actors_tree_says_when_nothing_runs() -> None:
     result = CliRunner().invoke(app, ["actors", "tree"])
     assert result.exit_code == 0
     assert "no running actor system found" in result.output
+
+
+class Visits(KeyedActor):
+    """Counts messages per key in its durable state."""
+
+    def initial_state(self) -> Any:
+        return 0
+
+    async def handle(self, message: Delivery, context: ActorContext) -> Any:
+        self.state += 1
+
+
+async def test_stopping_a_worker_saves_the_state_of_every_keyed_activation() -> None:
+    queues = wiring.queue_service()
+    await queues.ensure_queue("visits", fifo=True)
+    for index, key in enumerate(["a", "b", "a"]):
+        await queues.send("visits", "visit", group_id=key, deduplication_id=str(index))
+    worker = wiring.worker(shutdown_grace=5)
+    binding = worker.bind_keyed(Visits, "visits", wait_seconds=0.05)
+    running = asyncio.ensure_future(worker.run(handle_signals=False))
+    await until(lambda: binding.delivered == 3)
+    worker.request_stop()
+    assert await running == 0
+    store = wiring.state_store()
+    assert await store.get("actor:/visits/a") == (2, 1)
+    assert await store.get("actor:/visits/b") == (1, 1)
