@@ -79,7 +79,9 @@ _event_buses: dict[SqliteDatabase, EventBus] = {}
 
 
 def event_bus(settings: Settings | None = None, *, clock: Clock | None = None) -> EventBus:
-    """The event bus on the runtime file, delivering to queues and mailboxes of `queue_service`.
+    """The event bus on the runtime file: queue and mailbox targets via `queue_service`, workflow
+    targets start executions of `workflow_service` (a workflow runner drives them), scheduled rules
+    live in `scheduler`.
 
     Without `clock` every caller in the process shares one bus per file, so callables registered by
     one component and puts made by another reach the same delivery loop at once.
@@ -93,6 +95,7 @@ def event_bus(settings: Settings | None = None, *, clock: Clock | None = None) -
         used_clock,
         queues=queue_service(settings, clock=used_clock),
         scheduler=scheduler(settings, clock=used_clock),
+        workflows=workflow_service(settings, clock=used_clock).start,
     )
     if clock is None:
         _event_buses[database] = bus

@@ -23,24 +23,28 @@ from hexad.adapters.sqlite.bus import SqliteBusStore
 from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.adapters.sqlite.schedules import SqliteScheduleStore
+from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.errors import ConflictError, NotFoundError, RuleError, ValidationError
 from hexad.ports.bus import Delivery, InputTransformer, RetryPolicy, Rule, Target
 from hexad.runtime.bus import BusFiringSink, EventBus, mailbox_queue
+from hexad.runtime.bus.targets import workflow_handler
 from hexad.runtime.clock import ManualClock
 from hexad.runtime.events import Event
 from hexad.runtime.queues import QueueService
 from hexad.runtime.schedules.service import SchedulerService
+from hexad.runtime.workflows.service import WorkflowService
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @dataclass
 class Backend:
-    """Builds buses, queues and schedulers on one backend's data; each call is a fresh connection."""
+    """Builds buses, queues, schedulers and workflow services on one backend's data (fresh connections)."""
 
     make_bus: Callable[..., EventBus]
     make_queues: Callable[[ManualClock], QueueService]
     make_scheduler: Callable[[ManualClock, Any], SchedulerService]
+    make_workflows: Callable[[ManualClock], WorkflowService]
 
 
 @pytest.fixture(params=["sqlite"])
@@ -59,7 +63,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
             options.setdefault("scheduler", schedules(clock, None))
             return EventBus(SqliteBusStore(SqliteDatabase(path), now=clock.time()), clock, **options)
 
-        return Backend(bus, queues, schedules)
+        def workflows(clock: ManualClock) -> WorkflowService:
+            return WorkflowService(SqliteWorkflowStore(SqliteDatabase(path)), clock)
+
+        return Backend(bus, queues, schedules, workflows)
     raise AssertionError(request.param)
 
 
@@ -466,6 +473,24 @@ async def test_a_workflow_target_uses_the_registered_handler(bus: EventBus) -> N
     bus._clock.advance(5)  # type: ignore[attr-defined]
     await bus.dispatch_pending()
     assert started == [("replan", "client.profitability.changed")]
+
+
+async def test_a_workflow_target_starts_one_execution_per_event(backend: Backend, clock: ManualClock) -> None:
+    workflows = backend.make_workflows(clock)
+    await workflows.create_state_machine(
+        "replan", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    )
+    bus = backend.make_bus(clock, workflows=workflows.start)
+    target = Target("w", "workflow", "replan", input_path="$.detail")
+    await bus.put_rule(Rule("flow", event_pattern={"source": ["hexad.cpi"]}, targets=(target,)))
+    await put_one(bus)
+    assert await bus.dispatch_pending() == 1
+    [execution] = await workflows.list_executions("replan")
+    assert json.loads(execution.input) == {"client": "acme", "margin": 0.31}
+    [event] = await bus.search("default")
+    delivery = Delivery("default", "flow", target, event, clock.time(), clock.time())
+    await workflow_handler(workflows.start)(delivery, "{}")  # a redelivery after a crash
+    assert len(await workflows.list_executions("replan")) == 1
 
 
 # --- input

@@ -46,10 +46,12 @@ from hexad.runtime.bus.targets import (
     CallableTarget,
     QueueSender,
     TargetHandler,
+    WorkflowStarter,
     callable_handler,
     mailbox_handler,
     queue_handler,
     webhook_handler,
+    workflow_handler,
 )
 from hexad.runtime.bus.transform import rule_arn
 from hexad.runtime.bus.validation import check_bus_name, validate_rule, validate_targets
@@ -76,6 +78,7 @@ class EventBus:
         *,
         queues: QueueSender | None = None,
         scheduler: SchedulerService | None = None,
+        workflows: WorkflowStarter | None = None,
         http_client: httpx.AsyncClient | None = None,
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.5,
@@ -101,6 +104,8 @@ class EventBus:
         if queues is not None:
             self._handlers["queue"] = queue_handler(queues)
             self._handlers["mailbox"] = mailbox_handler(queues)
+        if workflows is not None:
+            self._handlers["workflow"] = workflow_handler(workflows)
         self._wake: asyncio.Event | None = None
         self._local: deque[Delivery] = deque()
         self._last_expiry = float("-inf")

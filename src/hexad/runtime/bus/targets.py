@@ -3,9 +3,9 @@
 A handler is an async callable `(delivery, payload) -> None` that returns once the target accepted
 the event and raises otherwise: `TargetDeliveryError(retryable=False)` skips the remaining retries
 (a webhook's 4xx, a payload the target can never take), anything else is retried with backoff.
-Workflow targets have no built-in handler: the workflow engine plugs one in with
-`EventBus.register_target_handler("workflow", handler)`, and until it does such deliveries wait in
-the outbox, retried like any failing target.
+Workflow targets start an execution through `workflow_handler(start)`, which `hexad.wiring.event_bus`
+registers with the workflow service; a bus built without one keeps such deliveries in the outbox,
+retried like any failing target, until `EventBus.register_target_handler("workflow", ...)` is called.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from hexad.errors import TargetDeliveryError
+from hexad.errors import ConflictError, TargetDeliveryError
 from hexad.ports.bus import Delivery
 from hexad.ports.queue import OutgoingMessage
 from hexad.runtime.bus.batching import SendBatcher
@@ -29,13 +29,16 @@ __all__ = [
     "CallableTarget",
     "QueueSender",
     "TargetHandler",
+    "WorkflowStarter",
     "callable_handler",
     "ensure_mailbox",
+    "execution_name",
     "group_id",
     "mailbox_handler",
     "mailbox_queue",
     "queue_handler",
     "webhook_handler",
+    "workflow_handler",
 ]
 
 CallableTarget = Callable[[Any], Awaitable[None] | None]
@@ -190,6 +193,41 @@ def callable_handler(registry: Mapping[str, CallableTarget]) -> TargetHandler:
         result = function(argument)
         if inspect.isawaitable(result):
             await result
+
+    return deliver
+
+
+class WorkflowStarter(Protocol):
+    """Starts an execution of a state machine (`WorkflowService.start`)."""
+
+    async def __call__(self, state_machine: str, input: Any = None, *, name: str | None = None) -> str:
+        """Start an execution named `name`; `ConflictError` if that execution exists."""
+        ...
+
+
+def execution_name(delivery: Delivery) -> str:
+    """One execution name per event, rule and target (and replay): a redelivery starts nothing new."""
+    event = delivery.event
+    key = f"{delivery.rule}/{delivery.target.id}/{event.replay_name or ''}"
+    return f"{event.id}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def workflow_handler(start: WorkflowStarter) -> TargetHandler:
+    """Start the state machine named by the target with the input (parsed JSON) as its input.
+
+    The execution's name comes from the event, rule and target, so a delivery repeated after a crash
+    finds its execution already started (`ConflictError`) and counts as delivered.
+    """
+
+    async def deliver(delivery: Delivery, payload: str) -> None:
+        try:
+            argument: Any = json.loads(payload)
+        except ValueError:
+            argument = payload
+        try:
+            await start(delivery.target.destination, argument, name=execution_name(delivery))
+        except ConflictError:
+            return
 
     return deliver
 
