@@ -185,12 +185,14 @@ class SqliteWorkflowStore:
         self, execution_id: str, events: Sequence[StoredEvent], owner: str, lease_until: float
     ) -> bool:
         with self.database.transaction() as conn:
-            if not self._holds(conn, execution_id, owner):
+            renewed = conn.execute(
+                "UPDATE workflow_executions SET lease_until = ? "
+                "WHERE id = ? AND status = 'RUNNING' AND owner = ?",
+                (lease_until, execution_id, owner),
+            )
+            if renewed.rowcount == 0:
                 return False
             self._insert(conn, execution_id, events)
-            conn.execute(
-                "UPDATE workflow_executions SET lease_until = ? WHERE id = ?", (lease_until, execution_id)
-            )
         return True
 
     async def suspend(
