@@ -2,7 +2,9 @@
 
 Agents are looked up at run time in `hexad.agents.registry.agent_actor_factories()`; each is bound to
 its FIFO mailbox `mailbox-<agent>` (dead-letter queue `mailbox-<agent>-dlq`, 3 deliveries). SIGTERM or
-Ctrl-C finishes the messages in hand (up to `--grace` seconds), saves state and exits 0.
+Ctrl-C finishes the messages in hand (up to `--grace` seconds), saves state and exits 0. Unless told
+otherwise (`--no-bus`, `--no-scheduler`) the worker also runs the event bus delivery loop, which fills
+the mailboxes, and the scheduler; several workers may run them at once (both lease their work).
 """
 
 from __future__ import annotations
@@ -67,12 +69,21 @@ def choose_agents(registered: dict[str, Callable[[], Actor]], requested: str | N
 
 
 async def _serve(
-    settings: Settings, factories: dict[str, Callable[[], Actor]], names: list[str], grace: float
+    settings: Settings,
+    factories: dict[str, Callable[[], Actor]],
+    names: list[str],
+    grace: float,
+    services: tuple[bool, bool],
 ) -> int:
     worker = wiring.worker(settings, shutdown_grace=grace)
     for name in names:
         queue = await ensure_agent_mailbox(worker.queues, name)
         worker.bind(factories[name], queue, name=name)
+    bus, scheduler = services
+    if bus:
+        worker.add_service("event bus", wiring.event_bus(settings).run)
+    if scheduler:
+        worker.add_service("scheduler", wiring.scheduler(settings, sink=wiring.bus_firing_sink(settings)).run)
     return await worker.run()
 
 
@@ -84,6 +95,8 @@ def worker(
     grace: float = typer.Option(
         30.0, "--grace", min=0.0, help="Seconds a message in hand may take at shutdown."
     ),
+    bus: bool = typer.Option(True, "--bus/--no-bus", help="Also deliver event bus events to targets."),
+    scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler", help="Also fire due schedules."),
 ) -> None:
     """Run the chosen agents' actors until SIGTERM, then stop gracefully."""
     settings = get_settings()
@@ -92,5 +105,5 @@ def worker(
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger(__name__).info("worker starting agents: %s", ", ".join(names))
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        code = runner.run(_serve(settings, factories, names, grace))
+        code = runner.run(_serve(settings, factories, names, grace, (bus, scheduler)))
     raise typer.Exit(code)

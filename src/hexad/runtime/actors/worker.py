@@ -1,6 +1,7 @@
 """A worker: one process running an actor system whose actors are bound to durable queues.
 
-`run` starts the control socket and every binding, then waits for SIGTERM or SIGINT (or
+`run` starts the control socket, every binding and every service (e.g. the event bus delivery loop
+that fills the agents' mailboxes), then waits for SIGTERM or SIGINT (or
 `request_stop`). Shutdown is graceful and bounded: the bindings stop taking messages, each message in
 hand may finish within `shutdown_grace` seconds (after that it is interrupted and, never having been
 deleted, is redelivered later), then every actor stops, which runs its `stopping` hook (keyed actors
@@ -13,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ class Worker:
         self.queues = queues
         self.shutdown_grace = shutdown_grace
         self.bindings: list[MailboxBinding | KeyedBinding] = []
+        self.services: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {}
         self._control = (
             None if control_directory is None else ControlServer(system, control_directory, queues)
         )
@@ -89,6 +91,11 @@ class Worker:
         self.bindings.append(binding)
         return binding
 
+    def add_service(self, name: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run `run(stop)` beside the actors (the event bus delivery loop, the scheduler); `stop` is set
+        at shutdown and the service gets `shutdown_grace` seconds to return."""
+        self.services[name] = run
+
     def request_stop(self) -> None:
         """Begin a graceful shutdown (what SIGTERM does)."""
         self._stop.set()
@@ -101,9 +108,12 @@ class Worker:
                 await self._control.start()
             for binding in self.bindings:
                 binding.start()
-            _log.info("worker running %d binding(s)", len(self.bindings))
+            services_stop = asyncio.Event()
+            services = self._start_services(services_stop)
+            _log.info("worker: %d binding(s), services: %s", len(self.bindings), ", ".join(self.services))
             await self._stop.wait()
-            await self._shutdown()
+            services_stop.set()
+            await self._shutdown(services)
         finally:
             loop = asyncio.get_running_loop()
             for signum in installed:
@@ -112,9 +122,17 @@ class Worker:
                 await self._control.close()
         return 0
 
-    async def _shutdown(self) -> None:
+    def _start_services(self, stop: asyncio.Event) -> list[asyncio.Future[None]]:
+        return [asyncio.ensure_future(_logged(name, run(stop))) for name, run in self.services.items()]
+
+    async def _shutdown(self, services: list[asyncio.Future[None]]) -> None:
         _log.info("worker stopping: finishing messages in hand (up to %g s)", self.shutdown_grace)
         await asyncio.gather(*(binding.stop(self.shutdown_grace) for binding in self.bindings))
+        if services:
+            _, late = await asyncio.wait(services, timeout=self.shutdown_grace)
+            for service in late:
+                service.cancel()
+            await asyncio.gather(*services, return_exceptions=True)
         await self.system.shutdown(self.shutdown_grace)
         _log.info("worker stopped")
 
@@ -126,3 +144,12 @@ class Worker:
                 loop.add_signal_handler(signum, self.request_stop)
                 installed.append(signum)
         return installed
+
+
+async def _logged(name: str, service: Awaitable[None]) -> None:
+    try:
+        await service
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        _log.exception("worker service %s failed", name)

@@ -154,3 +154,29 @@ async def test_stopping_a_worker_saves_the_state_of_every_keyed_activation() -> 
     store = wiring.state_store()
     assert await store.get("actor:/visits/a") == (2, 1)
     assert await store.get("actor:/visits/b") == (1, 1)
+
+
+async def test_events_on_the_bus_reach_an_agent_mailbox_through_the_worker() -> None:
+    from hexad.ports.bus import Rule, Target
+
+    seen: list[dict[str, Any]] = []
+
+    class Listener(Actor):
+        async def receive(self, message: Delivery, context: ActorContext) -> Any:
+            seen.append(message.json())
+
+    worker = wiring.worker(shutdown_grace=5)
+    bus = wiring.event_bus()
+    target = Target("t1", "mailbox", "listener")
+    await bus.put_rule(Rule("to-listener", event_pattern={"source": ["hexad.test"]}, targets=(target,)))
+    queue = await ensure_agent_mailbox(worker.queues, "listener")
+    worker.bind(Listener, queue, name="listener", wait_seconds=0.05)
+    worker.add_service("event bus", bus.run)
+    running = asyncio.ensure_future(worker.run(handle_signals=False))
+    await bus.put_events([{"Source": "hexad.test", "DetailType": "thing.happened", "Detail": {"n": 1}}])
+    await until(lambda: len(seen) == 1, timeout=10)
+    worker.request_stop()
+    assert await running == 0
+    [event] = seen
+    assert event["detail-type"] == "thing.happened" and event["detail"] == {"n": 1}
+    assert event["traceparent"].startswith("00-")
