@@ -188,6 +188,13 @@ def _detail(entry: Mapping[str, Any]) -> dict[str, Any] | EntryError:
         return EntryError(
             "MalformedDetail", f"Detail is malformed: expected a JSON object, got {value!r:.80}."
         )
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return EntryError(
+            "MalformedDetail",
+            f"Detail is malformed: {exc}; give Decimal, datetime and such as JSON strings or numbers.",
+        )
     return value
 
 

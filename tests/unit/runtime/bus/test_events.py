@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -57,6 +58,14 @@ def test_an_xray_trace_header_becomes_a_traceparent() -> None:
     event = read_entry({"Source": "s", "DetailType": "t", "Detail": {}, "TraceHeader": header}, NOW)
     assert isinstance(event, Event)
     assert event.traceparent == "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01"
+
+
+def test_a_detail_that_is_not_json_is_refused_not_converted() -> None:
+    outcome = read_entry({"Source": "s", "DetailType": "t", "Detail": {"amount": Decimal("12.50")}}, NOW)
+    assert isinstance(outcome, EntryError)
+    assert outcome.code == "MalformedDetail" and "Decimal" in outcome.message
+    nan = read_entry({"Source": "s", "DetailType": "t", "Detail": {"x": float("nan")}}, NOW)
+    assert isinstance(nan, EntryError) and nan.code == "MalformedDetail"
 
 
 def test_detail_may_be_a_dict_or_json_text() -> None:
