@@ -21,7 +21,7 @@ from hexad.api.live import LiveHub
 from hexad.api.live import router as live_router
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from hexad.api.problems import install_problem_handlers
-from hexad.api.routers import auth, events, findings, users
+from hexad.api.routers import auth, events, findings, runtime, users
 from hexad.auth.keys import signing_secret, user_pool
 from hexad.auth.ratelimit import API_LIMIT, CALLER_LIMIT, Limit, RateLimiter
 from hexad.auth.stores import SqlAuditLog
@@ -29,13 +29,20 @@ from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for, upgrade
 from hexad.runtime.clock import Clock, SystemClock
-from hexad.wiring import event_bus
+from hexad.wiring import event_bus, queue_service, scheduler
 
 __all__ = ["API_ROUTERS", "MAX_REQUEST_BYTES", "PUBLIC_ROUTERS", "create_app"]
 
 MAX_REQUEST_BYTES = 20 * 1024 * 1024
 # Every router under /api/v1; the authorization-matrix test walks these.
-API_ROUTERS = (findings.router, events.router, users.router)
+API_ROUTERS = (
+    findings.router,
+    events.router,
+    runtime.rules_router,
+    runtime.queues_router,
+    runtime.schedules_router,
+    users.router,
+)
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)
 
@@ -66,6 +73,8 @@ def create_app(
     app.state.findings = FindingStore(engine, clock)
     app.state.bus = event_bus(settings)
     app.state.live = LiveHub(app.state.bus)
+    app.state.queues = queue_service(settings)
+    app.state.scheduler = scheduler(settings)
     install_problem_handlers(app)
     _add_health(app)
     for router in (*PUBLIC_ROUTERS, *API_ROUTERS):
