@@ -5,6 +5,7 @@ Time is a `ManualClock`; a "restart" is a new store and service on the same back
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,3 +347,28 @@ async def test_stop_during_a_drive_ends_it_at_the_next_history_write(backend: Ba
     record = await workflows.describe(execution)
     assert (record.status, record.error) == ("ABORTED", "Operator.Stop")
     assert calls == ["stop"]
+
+
+async def test_a_long_task_keeps_its_lease_so_no_other_process_takes_over(backend: Backend) -> None:
+    clock = ManualClock()
+    claimed_by_other: list[int] = []
+    other = service(backend, clock)
+
+    async def long_task(payload: Any) -> str:
+        for _ in range(3):
+            clock.advance(25)  # past the 30 s lease, twice over
+            for _ in range(5):
+                await asyncio.sleep(0)
+            due = await other.store.claim_due(clock.time(), other.owner, clock.time() + 30, 10)
+            claimed_by_other.append(len(due))
+        return "done"
+
+    workflows = service(backend, clock)
+    workflows.register_activity("long", long_task)
+    await workflows.create_state_machine(
+        "long", {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "long", "End": True}}}
+    )
+    execution = await workflows.start("long", {})
+    await workflows.run_until_idle()
+    assert claimed_by_other == [0, 0, 0]
+    assert (await workflows.describe(execution)).output == '"done"'

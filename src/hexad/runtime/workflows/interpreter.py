@@ -77,7 +77,6 @@ class Execution:
         self.execution_id = execution_id
         self.pending: list[Event] = []
         self.memo = memo or {}
-        self.replaying = bool(self.memo)
         self._steps = 0
         start = host.now() if start_time is None else start_time
         self._context = {

@@ -375,6 +375,21 @@ class WorkflowService:
             start_time=record.started_at,
             memo=memo,
         )
+        renewer = asyncio.ensure_future(self._renew_lease(record.id))
+        try:
+            await self._run_execution(record, execution, host)
+        finally:
+            renewer.cancel()
+
+    async def _renew_lease(self, execution_id: str) -> None:
+        """Keep the lease while a long Task runs, so no other process takes the execution over."""
+        while True:
+            await self.clock.sleep(self.lease_seconds / 3)
+            lease = self.clock.time() + self.lease_seconds
+            if not await self.store.append(execution_id, [], self.owner, lease):
+                return
+
+    async def _run_execution(self, record: ExecutionRecord, execution: Execution, host: _DurableHost) -> None:
         try:
             output = await execution.run()
         except ExecutionAborted:
