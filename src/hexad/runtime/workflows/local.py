@@ -156,11 +156,14 @@ class _LocalHost:
 
     async def await_token(self, token: str, deadline: float, heartbeat: float | None) -> Any:
         answer = self.answers[token]
-        timer = asyncio.ensure_future(self.clock.sleep_until(deadline, idle=False))
+        beat = self.clock.now + heartbeat if heartbeat is not None else deadline
+        timer = asyncio.ensure_future(self.clock.sleep_until(min(deadline, beat), idle=False))
         await asyncio.wait({answer, timer}, return_when=asyncio.FIRST_COMPLETED)
         timer.cancel()
         if answer.done():
             return answer.result()
+        if beat < deadline:  # nothing in memory can send a heartbeat
+            raise StateFailure("States.HeartbeatTimeout", f"No heartbeat for {heartbeat:g} seconds.")
         raise StateFailure("States.Timeout", "The task token was not answered before the task's timeout.")
 
     async def checkpoint(self, events: list[Event], force: bool) -> None:

@@ -194,18 +194,26 @@ def test_wait_for_task_token_gets_the_token_and_its_answer() -> None:
     ]
 
 
-def test_wait_for_task_token_unanswered_times_out_on_the_virtual_clock() -> None:
-    definition = task("ask.waitForTaskToken", TimeoutSeconds=86400, HeartbeatSeconds=3600)
-    result = run_local(definition, {}, resources={"ask": lambda p: None})
-    assert (result.status, result.error) == ("FAILED", "States.Timeout")
+@pytest.mark.parametrize(
+    ("fields", "error", "after"),
+    [
+        ({"TimeoutSeconds": 86400}, "States.Timeout", 86400),
+        ({"TimeoutSeconds": 86400, "HeartbeatSeconds": 3600}, "States.HeartbeatTimeout", 3600),
+    ],
+)
+def test_wait_for_task_token_unanswered_times_out_on_the_virtual_clock(
+    fields: dict[str, Any], error: str, after: int
+) -> None:
+    result = run_local(task("ask.waitForTaskToken", **fields), {}, resources={"ask": lambda p: None})
+    assert (result.status, result.error) == ("FAILED", error)
     started, ended = times_of(result, "TaskSubmitted")[0], times_of(result, "TaskTimedOut")[0]
-    assert ended - started == 86400
+    assert ended - started == after
 
 
 def test_timeout_seconds_path_and_heartbeat_seconds_path() -> None:
     definition = task("ask.waitForTaskToken", TimeoutSecondsPath="$.timeout", HeartbeatSecondsPath="$.beat")
     result = run_local(definition, {"timeout": 60, "beat": 10}, resources={"ask": lambda p: None})
-    assert result.error == "States.Timeout"
+    assert result.error == "States.HeartbeatTimeout"
     details = result.events("TaskScheduled")[0]["details"]
     assert (details["timeoutInSeconds"], details["heartbeatInSeconds"]) == (60, 10)
 

@@ -428,3 +428,36 @@ def test_history_events_have_ids_and_previous_ids() -> None:
     assert [event["id"] for event in result.history] == [1, 2, 3, 4]
     assert [event["previousEventId"] for event in result.history] == [0, 1, 2, 3]
     assert result.history[-1]["details"] == {"output": "{}"}
+
+
+def test_map_max_concurrency_path_and_tolerated_failure_count_path() -> None:
+    definition = _flaky_map({"ToleratedFailureCountPath": "$.allowed", "MaxConcurrencyPath": "$.width"})
+    definition["States"]["Each"]["ItemsPath"] = "$.items"
+    result = run_local(definition, {"items": [1, -1, 2], "allowed": 1, "width": 1})
+    assert result.output == [1, {"Error": "Item.Negative", "Cause": "negative"}, 2]
+    result = run_local(definition, {"items": [1, -1, -2], "allowed": 1, "width": 1})
+    assert result.error == "States.ExceedToleratedFailureThreshold"
+
+
+def test_items_path_that_selects_nothing_is_a_runtime_error_naming_the_field() -> None:
+    definition = _flaky_map({"ItemsPath": "$.missing"})
+    result = run_local(definition, {})
+    assert result.error == "States.Runtime"
+    assert "ItemsPath" in (result.cause or "")
+
+
+def test_parallel_parameters_and_result_path() -> None:
+    definition = machine(
+        {
+            "Both": {
+                "Type": "Parallel",
+                "Parameters": {"v.$": "$.value"},
+                "Branches": [
+                    {"StartAt": "B", "States": {"B": {"Type": "Pass", "OutputPath": "$.v", "End": True}}}
+                ],
+                "ResultPath": "$.branches",
+                "End": True,
+            }
+        }
+    )
+    assert run_local(definition, {"value": 3}).output == {"value": 3, "branches": [3]}
