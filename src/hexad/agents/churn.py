@@ -8,7 +8,8 @@ Training rows are monthly snapshots of every client active at `t` from five mont
 until six months before the reference date; the label is "churned within `HORIZON_DAYS` (90) days after `t`".
 The model is a standardised logistic regression with sigmoid calibration (so a 0.7 means roughly
 seven in ten), evaluated by cross-validation grouped by client (ROC AUC, average precision, Brier
-score). Model file and metrics go to `<lake>/ml-models/churn/`. Each finding lists its top factors:
+score). Model file and metrics go to `<lake>/ml-models/churn/`; a run for one client reuses them when
+they were trained for the same reference date. Each finding lists its top factors:
 the features' contributions to the log-odds, largest first, with the figures behind them.
 
 The agreement end date is shown as context but is not a feature: in history an agreement's end and
@@ -179,6 +180,15 @@ class ChurnModel:
             parts.append(scaled * pipeline[-1].coef_[0])
         return pd.DataFrame(np.mean(parts, axis=0), index=features.index, columns=list(FEATURES))
 
+    @classmethod
+    def load(cls, folder: Path) -> ChurnModel | None:
+        """The model saved in `folder`, or None when there is none (or it cannot be read)."""
+        try:
+            metrics = json.loads((folder / "metrics.json").read_text())
+            return cls(joblib.load(folder / "model.joblib"), metrics)
+        except (OSError, ValueError, EOFError):
+            return None
+
     def save(self, folder: Path) -> Path:
         """Write `model.joblib` and `metrics.json` into `folder` (the lake's `ml-models/churn/`)."""
         folder.mkdir(parents=True, exist_ok=True)
@@ -247,9 +257,8 @@ def churn_findings(
     features = churn_features(ctx.frames, reference, clients=active)
     if subject_id is not None:
         features = features[features.index == subject_id]
-    model = train_churn_model(ctx.frames, reference)
+    model = _model_for(ctx, reference, reuse=subject_id is not None)
     if model is not None:
-        model.save(ctx.lake / "ml-models" / "churn")
         risk = pd.Series(model.probabilities(features), index=features.index)
         factors = model.contributions(features)
         flagged = risk[risk >= model.threshold].index
@@ -268,6 +277,19 @@ def churn_findings(
         for c in flagged
     ]
     return findings, {"clients_scored": len(features), "churn_method": method} | metrics
+
+
+def _model_for(ctx: AgentContext, reference: pd.Timestamp, *, reuse: bool) -> ChurnModel | None:
+    """A one-client run reuses the model the last full run trained for the same date; a full run retrains."""
+    folder = ctx.lake / "ml-models" / "churn"
+    if reuse:
+        stored = ChurnModel.load(folder)
+        if stored is not None and stored.metrics.get("reference_date") == reference.date().isoformat():
+            return stored
+    model = train_churn_model(ctx.frames, reference)
+    if model is not None:
+        model.save(folder)
+    return model
 
 
 def _late_invoices(

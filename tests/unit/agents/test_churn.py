@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from hexad.agents.base import AgentContext, FrameSource
+from hexad.agents.base import AgentContext, FindingDraft, FrameSource
 from hexad.agents.churn import FEATURES, churn_features, churn_findings, train_churn_model
+from hexad.config import load_settings
 
 REFERENCE = pd.Timestamp("2026-09-30")
 
@@ -48,11 +50,21 @@ def test_features_at_a_date_ignore_later_data(frames: FrameSource) -> None:
     pd.testing.assert_frame_equal(before, after)
 
 
-def test_findings_explain_and_store_the_model(frames: FrameSource, tmp_path: Path) -> None:
-    from hexad.config import load_settings
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lake")
 
-    ctx = AgentContext(frames, date(2026, 9, 30), tmp_path, load_settings(home=tmp_path))
-    findings, metrics = churn_findings(ctx)
+
+@pytest.fixture(scope="module")
+def full_run(frames: FrameSource, lake: Path) -> tuple[list[FindingDraft], dict[str, Any]]:
+    return churn_findings(AgentContext(frames, date(2026, 9, 30), lake, load_settings(home=lake)))
+
+
+def test_findings_explain_and_store_the_model(
+    full_run: tuple[list[FindingDraft], dict[str, Any]], lake: Path
+) -> None:
+    findings, metrics = full_run
+    tmp_path = lake
     assert metrics["churn_method"] == "model"
     stored = json.loads((tmp_path / "ml-models" / "churn" / "metrics.json").read_text())
     assert stored["cv_roc_auc"] == metrics["churn_model_cv_roc_auc"]
@@ -64,11 +76,14 @@ def test_findings_explain_and_store_the_model(frames: FrameSource, tmp_path: Pat
         assert factors and factors[0]["contribution"] >= factors[-1]["contribution"] > 0
 
 
-@pytest.mark.parametrize("client", ["CL-0001"])
-def test_one_client_is_scored_alone(frames: FrameSource, tmp_path: Path, client: str) -> None:
-    from hexad.config import load_settings
-
-    ctx = AgentContext(frames, date(2026, 9, 30), tmp_path, load_settings(home=tmp_path))
-    findings, metrics = churn_findings(ctx, subject_id=client)
-    assert metrics["clients_scored"] <= 1
-    assert {f.subject_id for f in findings} <= {client}
+def test_one_client_reuses_the_stored_model(
+    frames: FrameSource, full_run: tuple[list[FindingDraft], dict[str, Any]], lake: Path
+) -> None:
+    flagged = full_run[0][0]
+    trained_at = json.loads((lake / "ml-models" / "churn" / "metrics.json").read_text())["trained_at"]
+    ctx = AgentContext(frames, date(2026, 9, 30), lake, load_settings(home=lake))
+    findings, metrics = churn_findings(ctx, subject_id=flagged.subject_id)
+    assert metrics["clients_scored"] == 1
+    assert [f.subject_id for f in findings] == [flagged.subject_id]
+    assert findings[0].score == flagged.score
+    assert json.loads((lake / "ml-models" / "churn" / "metrics.json").read_text())["trained_at"] == trained_at

@@ -18,8 +18,12 @@ _ENTITIES = (
 
 
 @pytest.fixture(scope="module")
-def run(frames: FrameSource, tmp_path_factory: pytest.TempPathFactory) -> AgentRun:
-    lake = tmp_path_factory.mktemp("lake")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lake")
+
+
+@pytest.fixture(scope="module")
+def run(frames: FrameSource, lake: Path) -> AgentRun:
     ctx = AgentContext(frames, date(2026, 9, 30), lake, load_settings(home=lake))
     return ClientProfitabilityAgent().run(ctx)
 
@@ -93,9 +97,9 @@ def test_findings_carry_their_evidence(run: AgentRun) -> None:
     assert 0 <= churn.score <= 1
 
 
-def test_subject_run_only_reports_that_client(frames: FrameSource, run: AgentRun, tmp_path: Path) -> None:
+def test_subject_run_only_reports_that_client(frames: FrameSource, run: AgentRun, lake: Path) -> None:
     client = next(f.subject_id for f in run.findings if f.kind == "churn_risk")
-    ctx = AgentContext(frames, date(2026, 9, 30), tmp_path, load_settings(home=tmp_path))
+    ctx = AgentContext(frames, date(2026, 9, 30), lake, load_settings(home=lake))
     single = ClientProfitabilityAgent().run(ctx, subject_id=client)
     assert single.findings
     subjects = {
