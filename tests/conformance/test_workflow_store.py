@@ -17,6 +17,7 @@ from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.errors import (
     ConflictError,
+    ValidationError,
     WorkflowDefinitionError,
     WorkflowError,
     WorkflowNotFoundError,
@@ -372,3 +373,14 @@ async def test_a_long_task_keeps_its_lease_so_no_other_process_takes_over(backen
     await workflows.run_until_idle()
     assert claimed_by_other == [0, 0, 0]
     assert (await workflows.describe(execution)).output == '"done"'
+
+
+async def test_names_and_input_are_checked(backend: Backend) -> None:
+    workflows = service(backend, ManualClock())
+    with pytest.raises(ValidationError, match="state machine name"):
+        await workflows.create_state_machine("has space", CHAIN)
+    await workflows.create_state_machine("chain", CHAIN)
+    with pytest.raises(ValidationError, match="execution name"):
+        await workflows.start("chain", {}, name="a:b")
+    with pytest.raises(ValidationError, match="JSON value"):
+        await workflows.start("chain", {"when": object()})

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import random
+import re
 import secrets
 import socket
 import uuid
@@ -27,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from hexad.errors import ConflictError, WorkflowError, WorkflowTaskTokenError
+from hexad.errors import ConflictError, ValidationError, WorkflowError, WorkflowTaskTokenError
 from hexad.ports.workflows import (
     ExecutionRecord,
     StateMachineRecord,
@@ -72,6 +73,15 @@ def public_history(events: builtins.list[StoredEvent]) -> builtins.list[dict[str
         public = Event(event.type, event.timestamp, json.loads(event.details), id=event.seq)
         out.append(public.public(event.seq - 1))
     return out
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
+
+
+def _check_name(name: str, what: str) -> str:
+    if not _NAME.match(name):
+        raise ValidationError(f"{what}: expected 1 to 80 letters, digits, '-', '_' or '.', got {name!r}")
+    return name
 
 
 class _DurableHost:
@@ -179,6 +189,7 @@ class WorkflowService:
         self, name: str, definition: Mapping[str, Any] | str, description: str = ""
     ) -> StateMachineRecord:
         """Validate and store a new definition; `ConflictError` if the name is taken."""
+        _check_name(name, "state machine name")
         text = _json(parse_definition(definition))
         now = self.clock.time()
         record = StateMachineRecord(name, text, now, now, description)
@@ -209,7 +220,11 @@ class WorkflowService:
     async def start(self, state_machine: str, input: Any = None, *, name: str | None = None) -> str:
         """Start an execution of a stored state machine; returns its id (`<machine>:<name>`)."""
         machine = await self.store.get_state_machine(state_machine)
-        execution_name = name or uuid.uuid4().hex
+        execution_name = _check_name(name, "execution name") if name is not None else uuid.uuid4().hex
+        try:
+            _json(input)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"execution input: expected a JSON value ({exc})") from None
         execution_id = f"{state_machine}:{execution_name}"
         now = self.clock.time()
         limit = json.loads(machine.definition).get("TimeoutSeconds")
