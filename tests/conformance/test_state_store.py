@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from hexad.adapters.postgres.state import PostgresStateStore
 from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.state import SqliteStateStore
 from hexad.errors import ConflictError, ValidationError
 from hexad.ports.state import StateCheck, StateDelete, StatePut, StateStore
 from hexad.runtime.clock import ManualClock
+from tests.support.postgres import postgres_schema
 
 
 @dataclass
@@ -28,12 +30,17 @@ class Backend:
     make: Callable[[], StateStore]
 
 
-@pytest.fixture(params=["sqlite"], ids=lambda name: f"state[{name}]")
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=lambda name: f"state[{name}]"
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     clock = ManualClock()
     if request.param == "sqlite":
         path = tmp_path / "runtime.db"
         return Backend(clock, lambda: SqliteStateStore(SqliteDatabase(path), clock))
+    if request.param == "postgres":
+        schema = postgres_schema(request)
+        return Backend(clock, lambda: PostgresStateStore(schema.database(), clock))
     raise AssertionError(request.param)
 
 

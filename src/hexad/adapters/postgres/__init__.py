@@ -1,0 +1,1 @@
+"""PostgreSQL backends for the distributed profile (psycopg 3 with psycopg_pool)."""
