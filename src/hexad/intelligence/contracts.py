@@ -15,6 +15,7 @@ month. A notice period the document does not state stays unknown (null), never a
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,15 +42,41 @@ FIELD_NAMES = (
 )
 
 _WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
 _NUMBER_WORD += r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
 _NUMBER_WORD += r"hundred|and|[\s-])+"
-_QUANTITY = rf"(?:(?P<words>{_NUMBER_WORD})\s*)?(?:\(\s*(?P<paren>\d+)\s*\)|(?P<digits>\d+))?"
+# a misread number word ("twentytour") before a figure in brackets is skipped: the figure decides
+_QUANTITY = (
+    rf"(?:(?P<words>{_NUMBER_WORD})\s*)?(?:[a-z-]+\s*(?=\())?(?:\(\s*(?P<paren>\d+)\s*\)|(?P<digits>\d+))?"
+)
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS}),?\s+\d{{4}}"
@@ -179,7 +206,7 @@ def _found(
 
 
 _PARTY = r"([A-Z0-9][^()\"“”]{1,120}?)"
-_ROLE = r"\(\s*(?:the\s+)?[\"“”']?\s*[A-Za-z ]{2,30}[\"“”']?\s*\)"
+_ROLE = r"\([^()]{2,40}?\)"  # ("Customer"), (the "Supplier"), and OCR's (*Suppiier®)
 
 
 def _parties(flat: _Text) -> ExtractedField:
@@ -187,8 +214,18 @@ def _parties(flat: _Text) -> ExtractedField:
     match = re.search(pattern, flat.flat)
     if match is None:
         return _UNKNOWN
-    parties = [match.group(1).strip(" ,"), match.group(2).strip(" ,")]
+    parties = [_legal_suffix(match.group(1).strip(" ,")), _legal_suffix(match.group(2).strip(" ,"))]
     return _found(flat, match, parties, 0.9)
+
+
+def _legal_suffix(name: str) -> str:
+    """Legal suffixes in their usual case ("inc." -> "Inc."), as OCR and careless typing vary it."""
+    return re.sub(r"\b(inc|ltd|llc|plc|corp)\b", _suffix_case, name, flags=re.IGNORECASE)
+
+
+def _suffix_case(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return word.upper() if word.lower() == "llc" else word.capitalize()
 
 
 def _date_field(flat: _Text, patterns: list[tuple[str, float]]) -> ExtractedField:
@@ -207,7 +244,7 @@ def _effective_date(flat: _Text) -> ExtractedField:
         flat,
         [
             (rf"commences\s+on\s+(?P<date>{_DATE})", 0.95),
-            (rf"Effective\s+Date\s+of\s+(?P<date>{_DATE})", 0.95),
+            (rf"Effective\s+Date\s+[oa]f\s+(?P<date>{_DATE})", 0.95),
             (rf"effective\s+(?:as\s+of|from|on)\s+(?P<date>{_DATE})", 0.95),
             (rf"(?P<date>{_DATE})\s*\(\s*the\s+[\"“”]?Effective\s+Date", 0.9),
             (rf"dated\s+(?:as\s+of\s+)?(?P<date>{_DATE})", 0.7),
@@ -217,8 +254,8 @@ def _effective_date(flat: _Text) -> ExtractedField:
 
 def _initial_term(flat: _Text, effective: ExtractedField) -> tuple[ExtractedField, ExtractedField]:
     start = effective.value if isinstance(effective.value, date) else None
-    months = re.search(rf"initial\s+term\s+of\s+{_QUANTITY}\s*months", flat.flat, re.IGNORECASE)
-    years = re.search(rf"initial\s+term\s+shall\s+be\s+{_QUANTITY}\s*years?", flat.flat, re.IGNORECASE)
+    months = re.search(rf"initial\s+ter[mn]\s+of\s+{_QUANTITY}\s*months", flat.flat, re.IGNORECASE)
+    years = re.search(rf"initial\s+ter[mn]\s+shall\s+be\s+{_QUANTITY}\s*years?", flat.flat, re.IGNORECASE)
     until = re.search(rf"(?:until|through|expires\s+on)\s+(?P<date>{_DATE})", flat.flat, re.IGNORECASE)
     count: int | None = None
     match: re.Match[str] | None = None
@@ -241,8 +278,8 @@ def _initial_term(flat: _Text, effective: ExtractedField) -> tuple[ExtractedFiel
 
 def _renewal(flat: _Text) -> tuple[ExtractedField, ExtractedField]:
     no = re.search(
-        r"(?:shall|will)\s+not\s+(?:be\s+)?renew(?:ed)?\s+automatically|no\s+automatic\s+renewal"
-        r"|(?:shall|will)\s+not\s+automatically\s+renew",
+        r"(?:sha[il]l|wil?l)\s+not\s+(?:be\s+)?renew(?:ed)?\s+automatically|no\s+automatic\s+renewal"
+        r"|(?:sha[il]l|wil?l)\s+not\s+automatically\s+renew",
         flat.flat,
         re.IGNORECASE,
     )
@@ -286,13 +323,14 @@ def _notice_period(flat: _Text) -> ExtractedField:
 def _value(flat: _Text) -> tuple[ExtractedField, ExtractedField]:
     codes = "|".join(_CURRENCY_CODES)
     symbols = "|".join(re.escape(s) for s in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True))
-    amount = r"(?P<amount>\d{1,3}(?:[,\s]\d{3})+(?:\.\d{2})?|\d+(?:\.\d{2})?)"
-    anchor = r"(?:contract\s+value|total\s+(?:fees?|value|price|amount)|fees?\s+of|consideration\s+of)"
+    amount = r"(?P<amount>\d{1,3}(?:,\s?\d{3})+(?:\.\d{2})?|\d+(?:\.\d{2})?)"
+    anchor = r"(?:contract\s+va[a-z]{3}|total\s+(?:fees?|value|price|amount)|fees?\s+of|consideration\s+of)"
     anchor += r"[^.\d]{0,30}?"
     patterns = [
         rf"{anchor}(?P<code1>{codes})\s*{amount}",
         rf"{anchor}(?P<symbol>{symbols})\s*{amount}(?:\s*\(\s*(?P<code2>{codes})\s*\))?",
         rf"{anchor}{amount}\s*(?P<code3>{codes})",
+        rf"{anchor}(?<![\d,]){amount}(?![\d,])",  # amount without a readable currency
     ]
     for pattern in patterns:
         match = re.search(pattern, flat.flat, re.IGNORECASE)
@@ -307,7 +345,7 @@ def _value(flat: _Text) -> tuple[ExtractedField, ExtractedField]:
         currency = code.upper() if code else _CURRENCY_SYMBOLS.get(groups.get("symbol") or "")
         span = flat.span(match.start("amount"), match.end("amount"))
         confidence = 0.9 if code else 0.75
-        return ExtractedField(value, 0.9, span), ExtractedField(
+        return ExtractedField(value, 0.9 if currency else 0.6, span), ExtractedField(
             currency, confidence if currency else 0.0, span
         )
     return _UNKNOWN, _UNKNOWN
@@ -321,15 +359,62 @@ def _payment_terms(flat: _Text) -> ExtractedField:
     return _found(flat, match, f"net {days}", 0.85)
 
 
+_US_STATES = [
+    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware",
+    "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky",
+    "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi", "Missouri",
+    "Montana", "Nebraska", "Nevada", "New Hampshire", "New Jersey", "New Mexico", "New York",
+    "North Carolina", "North Dakota", "Ohio", "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island",
+    "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington",
+    "West Virginia", "Wisconsin", "Wyoming",
+]  # fmt: skip
+_PROVINCES = [
+    "Alberta",
+    "British Columbia",
+    "Manitoba",
+    "New Brunswick",
+    "Newfoundland and Labrador",
+    "Nova Scotia",
+    "Ontario",
+    "Prince Edward Island",
+    "Quebec",
+    "Saskatchewan",
+]
+_PLACES = [
+    "England and Wales",
+    "Scotland",
+    "Northern Ireland",
+    "Ireland",
+    "Germany",
+    "France",
+    "the Netherlands",
+]
+
+
 def _governing_law(flat: _Text) -> ExtractedField:
     match = re.search(
         r"(?:governed\s+by|construed\s+in\s+accordance\s+with)[^.]{0,60}?laws\s+of\s+(?:the\s+)?"
-        r"(?P<place>[A-Z][A-Za-z .]+?)(?:\s*[,.;]|\s+(?:without|and\s+the\s+courts))",
+        r"(?P<place>[A-Z@][A-Za-z@ .]+?)(?:\s*[,.;]|\s+(?:without|and\s+the\s+courts|Signed|IN\s+WITNESS))",
         flat.flat,
     )
     if match is None:
         return _UNKNOWN
-    return _found(flat, match, match.group("place").strip(), 0.9, group=1)
+    place, exact = _jurisdiction(match.group("place").strip())
+    return _found(flat, match, place, 0.9 if exact else 0.75, group=1)
+
+
+def _jurisdiction(place: str) -> tuple[str, bool]:
+    """The place as a known jurisdiction, correcting a misread name ("State of Minois" -> Illinois)."""
+    for prefix, names in (("State of ", _US_STATES), ("Province of ", _PROVINCES), ("", _PLACES)):
+        if prefix and not place.startswith(prefix):
+            continue
+        name = place.removeprefix(prefix)
+        if name in names:
+            return place, True
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        if close:
+            return prefix + close[0], False
+    return place, True
 
 
 def _current_end(

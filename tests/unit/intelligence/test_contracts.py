@@ -125,3 +125,25 @@ def test_nothing_is_invented_from_unrelated_text() -> None:
 )
 def test_dates_in_contract_formats(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
+
+
+def test_common_ocr_misreads_are_tolerated() -> None:
+    scanned = (
+        'This agreement is made between Hexad Demo MSP, inc. ("Customer") and Gray Insurance, inc.\n'
+        "(*Suppiier®).\n"
+        'This Agreement commences on May 6, 2026 (the "Effective Date") and continues for an initial\n'
+        "term of\n"
+        "twentytour (24) months. This Agreement shail not renew automatically.\n"
+        "The total contract vatue is 35,600.00 USO, invoiced in accordance with Schedule A.\n"
+        "This Agreement is governed by the laws of the State of Minois. Signed for and on behalf of"
+        " both parties."
+    )
+    terms = extract_terms(scanned, as_of=date(2026, 9, 30))
+    assert terms.value("parties") == ["Hexad Demo MSP, Inc.", "Gray Insurance, Inc."]
+    assert terms.value("initial_term_months") == 24
+    assert terms.value("end_date") == date(2028, 5, 6)
+    assert terms.value("auto_renew") is False
+    assert terms.value("value") == Decimal("35600.00") and terms.value("currency") is None
+    assert terms.fields["value"].confidence < 0.9  # no readable currency: less sure
+    assert terms.value("governing_law") == "State of Illinois"
+    assert terms.fields["governing_law"].confidence < 0.9
