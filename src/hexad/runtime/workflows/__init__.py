@@ -9,11 +9,15 @@ from __future__ import annotations
 from hexad.runtime.workflows.definition import parse_definition, validate_definition
 from hexad.runtime.workflows.failures import StateFailure
 from hexad.runtime.workflows.local import ExecutionResult, ExecutionStatus, run_local, run_local_async
+from hexad.runtime.workflows.resources import ResourceTable
+from hexad.runtime.workflows.service import WorkflowService
 
 __all__ = [
     "ExecutionResult",
     "ExecutionStatus",
+    "ResourceTable",
     "StateFailure",
+    "WorkflowService",
     "parse_definition",
     "run_local",
     "run_local_async",

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from hexad.runtime.workflows.failures import StateFailure, Suspended
-from hexad.runtime.workflows.interpreter import Execution, _json
+from hexad.runtime.workflows.interpreter import Execution, to_json
 from hexad.runtime.workflows.processing import (
     apply_template,
     input_path,
@@ -91,7 +91,7 @@ def _number(state: dict[str, Any], field: str, data: Any, context: Any, name: st
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise StateFailure(
             "States.Runtime",
-            f"The state '{name}', field {field}Path: expected a number >= 0, got {_json(value)}",
+            f"The state '{name}', field {field}Path: expected a number >= 0, got {to_json(value)}",
         )
     return float(value)
 
@@ -115,7 +115,7 @@ async def run_map(
     if not isinstance(items, list):
         raise StateFailure(
             "States.Runtime",
-            f"The state '{name}', field ItemsPath: expected an array, got {_json(items)[:200]}",
+            f"The state '{name}', field ItemsPath: expected an array, got {to_json(items)[:200]}",
         )
     concurrency = int(_number(state, "MaxConcurrency", effective, context, name) or 0)
     tolerated = _tolerated(state, effective, context, name, len(items))

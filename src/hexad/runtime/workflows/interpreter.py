@@ -29,7 +29,7 @@ from hexad.runtime.workflows.processing import (
     state_result_path,
 )
 
-__all__ = ["DATA_LIMIT_BYTES", "Execution"]
+__all__ = ["DATA_LIMIT_BYTES", "Execution", "to_json"]
 
 DATA_LIMIT_BYTES = 262_144
 _YIELD_EVERY = 64
@@ -48,7 +48,7 @@ _EVENT_PREFIX = {
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _json(value: Any) -> str:
+def to_json(value: Any) -> str:
     return _ENCODE(value)
 
 
@@ -139,13 +139,13 @@ class Execution:
     ) -> tuple[Any, str | None]:
         kind = state["Type"]
         prefix = _EVENT_PREFIX[kind]
-        self.record(f"{prefix}Entered", {"name": name, "input": _json(data)}, "e" + key, None)
+        self.record(f"{prefix}Entered", {"name": name, "input": to_json(data)}, "e" + key, None)
         handler = _HANDLERS[kind]
         try:
             output, following = await handler(self, name, state, data, key)
         except StateFailure as failure:
             output, following = self._catch(name, state, data, failure)
-        text = _json(output)
+        text = to_json(output)
         if len(text) > DATA_LIMIT_BYTES:
             raise StateFailure(
                 "States.DataLimitExceeded",
@@ -307,7 +307,8 @@ def _fail_field(state: dict[str, Any], field: str, data: Any, context: Any, name
         value = read_value(path, data, context, name, f"{field}Path")
     if not isinstance(value, str):
         raise StateFailure(
-            "States.Runtime", f"The state '{name}', field {field}Path: expected a string, got {_json(value)}"
+            "States.Runtime",
+            f"The state '{name}', field {field}Path: expected a string, got {to_json(value)}",
         )
     return value
 
@@ -356,7 +357,7 @@ def _wait_deadline(run: Execution, name: str, state: dict[str, Any], data: Any, 
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise StateFailure(
                 "States.Runtime",
-                f"The state '{name}', field SecondsPath: expected a number >= 0, got {_json(seconds)}",
+                f"The state '{name}', field SecondsPath: expected a number >= 0, got {to_json(seconds)}",
             )
         return run.host.now() + float(seconds)
     if "Timestamp" in state:
@@ -367,7 +368,7 @@ def _wait_deadline(run: Execution, name: str, state: dict[str, Any], data: Any, 
     if moment is None:
         raise StateFailure(
             "States.Runtime",
-            f"The state '{name}', field TimestampPath: expected an RFC 3339 timestamp, got {_json(text)}",
+            f"The state '{name}', field TimestampPath: expected an RFC 3339 timestamp, got {to_json(text)}",
         )
     return moment.timestamp()
 

@@ -29,7 +29,7 @@ from hexad.errors import WorkflowError
 from hexad.runtime.workflows.definition import parse_definition
 from hexad.runtime.workflows.failures import StateFailure, Suspended
 from hexad.runtime.workflows.host import Event, TaskCall
-from hexad.runtime.workflows.interpreter import Execution, _json
+from hexad.runtime.workflows.interpreter import Execution, to_json
 
 __all__ = ["ExecutionResult", "ExecutionStatus", "VirtualClock", "run_local", "run_local_async"]
 
@@ -216,7 +216,7 @@ async def _run(
     host = _LocalHost(resources, clock)
     name = uuid.uuid4().hex
     execution = Execution(machine, input, host, execution_id=f"local:{name}", name=name)
-    execution.record("ExecutionStarted", {"input": _json(input)})
+    execution.record("ExecutionStarted", {"input": to_json(input)})
     result = await _outcome(execution, machine, clock, max_seconds)
     await host.checkpoint(execution.pending, True)
     result.history = _public(host.history)
@@ -250,8 +250,8 @@ def _ending(execution: Execution, work: asyncio.Future[Any]) -> ExecutionResult:
     exc = work.exception()
     if exc is None:
         output = work.result()
-        execution.record("ExecutionSucceeded", {"output": _json(output)})
-        return ExecutionResult("SUCCEEDED", output=json.loads(_json(output)))
+        execution.record("ExecutionSucceeded", {"output": to_json(output)})
+        return ExecutionResult("SUCCEEDED", output=json.loads(to_json(output)))
     if isinstance(exc, StateFailure):
         execution.record("ExecutionFailed", {"error": exc.error, "cause": exc.cause})
         return ExecutionResult("FAILED", error=exc.error, cause=exc.cause)

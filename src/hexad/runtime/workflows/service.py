@@ -41,7 +41,7 @@ from hexad.runtime.clock import Clock
 from hexad.runtime.workflows.definition import parse_definition
 from hexad.runtime.workflows.failures import ExecutionAborted, StateFailure, Suspended
 from hexad.runtime.workflows.host import Event, TaskCall
-from hexad.runtime.workflows.interpreter import Execution, _json
+from hexad.runtime.workflows.interpreter import Execution, to_json
 from hexad.runtime.workflows.resources import Activity, ResourceTable
 
 __all__ = ["WorkflowService"]
@@ -54,8 +54,8 @@ def _stored(event: Event, seq: int) -> StoredEvent:
     memo = event.memo
     if memo is not None and event.key is not None and event.key[0] == "x":
         memo = memo["next"]  # a state exit's output is already in its details
-    text = None if memo is None else _json(memo)
-    return StoredEvent(seq, event.type, event.timestamp, _json(event.details), event.key, text)
+    text = None if memo is None else to_json(memo)
+    return StoredEvent(seq, event.type, event.timestamp, to_json(event.details), event.key, text)
 
 
 def _memo(event: StoredEvent) -> Any:
@@ -190,7 +190,7 @@ class WorkflowService:
     ) -> StateMachineRecord:
         """Validate and store a new definition; `ConflictError` if the name is taken."""
         _check_name(name, "state machine name")
-        text = _json(parse_definition(definition))
+        text = to_json(parse_definition(definition))
         now = self.clock.time()
         record = StateMachineRecord(name, text, now, now, description)
         await self.store.put_state_machine(record, create=True)
@@ -202,7 +202,7 @@ class WorkflowService:
         """Validate and replace a definition; running executions keep the one they started with."""
         existing = await self.store.get_state_machine(name)
         record = replace(
-            existing, definition=_json(parse_definition(definition)), updated_at=self.clock.time()
+            existing, definition=to_json(parse_definition(definition)), updated_at=self.clock.time()
         )
         await self.store.put_state_machine(record, create=False)
         return record
@@ -222,7 +222,7 @@ class WorkflowService:
         machine = await self.store.get_state_machine(state_machine)
         execution_name = _check_name(name, "execution name") if name is not None else uuid.uuid4().hex
         try:
-            _json(input)
+            to_json(input)
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"execution input: expected a JSON value ({exc})") from None
         execution_id = f"{state_machine}:{execution_name}"
@@ -233,13 +233,13 @@ class WorkflowService:
             execution_name,
             state_machine,
             machine.definition,
-            _json(input),
+            to_json(input),
             "RUNNING",
             now,
             wake_at=now,
             timeout_at=now + limit if limit else None,
         )
-        started = Event("ExecutionStarted", now, {"input": _json(input), "stateMachine": state_machine})
+        started = Event("ExecutionStarted", now, {"input": to_json(input), "stateMachine": state_machine})
         try:
             await self.store.create_execution(record, [_stored(started, 1)])
         except ConflictError:
@@ -292,7 +292,7 @@ class WorkflowService:
             record,
             status=status,
             stopped_at=now,
-            output=None if status != "SUCCEEDED" else _json(output),
+            output=None if status != "SUCCEEDED" else to_json(output),
             error=error,
             cause=cause,
         )
@@ -303,7 +303,7 @@ class WorkflowService:
         }
         details = {"output": ended.output} if status == "SUCCEEDED" else {"error": error, "cause": cause}
         seq = events[-1].seq + 1 if events else (next_seq or await self._last_seq(record.id) + 1)
-        final = StoredEvent(seq, kind.get(status, "ExecutionAborted"), now, _json(details))
+        final = StoredEvent(seq, kind.get(status, "ExecutionAborted"), now, to_json(details))
         if not await self.store.finish(ended, [*events, final], owner):
             raise WorkflowError(f"execution {record.id!r} is no longer RUNNING")
         return ended
@@ -317,7 +317,7 @@ class WorkflowService:
     async def send_task_success(self, token: str, output: Any) -> None:
         """Complete a `.waitForTaskToken` task with `output` (any JSON value, or JSON text)."""
         record = await self._token(token)
-        await self._answer(replace(record, outcome="success", output=_json(output)))
+        await self._answer(replace(record, outcome="success", output=to_json(output)))
 
     async def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> None:
         """Fail a `.waitForTaskToken` task with an error name and cause (Retry and Catch apply)."""

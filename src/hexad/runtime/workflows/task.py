@@ -13,7 +13,7 @@ from typing import Any
 
 from hexad.runtime.workflows.failures import StateFailure, error_of
 from hexad.runtime.workflows.host import TaskCall
-from hexad.runtime.workflows.interpreter import Execution, _json
+from hexad.runtime.workflows.interpreter import Execution, to_json
 from hexad.runtime.workflows.processing import (
     apply_template,
     input_path,
@@ -56,7 +56,7 @@ def _seconds(state: dict[str, Any], field: str, data: Any, context: Any, name: s
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise StateFailure(
             "States.Runtime",
-            f"The state '{name}', field {field}Path: expected a positive integer, got {_json(value)}",
+            f"The state '{name}', field {field}Path: expected a positive integer, got {to_json(value)}",
         )
     return float(value)
 
@@ -98,7 +98,7 @@ async def _attempt(
         raise
     run.record(
         "TaskSucceeded",
-        {"resource": resource, "output": _json(result)},
+        {"resource": resource, "output": to_json(result)},
         "t" + key,
         {"ok": True, "output": result},
     )
@@ -109,7 +109,7 @@ async def _attempt(
 def _scheduled(
     run: Execution, call: TaskCall, payload: Any, timeout: float | None, heartbeat: float | None
 ) -> None:
-    details: dict[str, Any] = {"resource": call.resource, "parameters": _json(payload)}
+    details: dict[str, Any] = {"resource": call.resource, "parameters": to_json(payload)}
     if timeout is not None:
         details["timeoutInSeconds"] = int(timeout)
     if heartbeat is not None:
@@ -166,7 +166,7 @@ async def _wait_for_token(
         await run.host.open_token(call.token, started)
         answer = await _invoke(run, call, payload)
         memo = {"token": call.token, "started": started}
-        run.record("TaskSubmitted", {"resource": call.resource, "output": _json(answer)}, "s" + key, memo)
+        run.record("TaskSubmitted", {"resource": call.resource, "output": to_json(answer)}, "s" + key, memo)
         await run.checkpoint(True)
     else:
         started = float(submitted["started"])
