@@ -258,3 +258,18 @@ def test_imported_values_read_back_through_the_models_exactly(tmp_path: Path) ->
         assert (ticket.onsite, ticket.closed_at) == (False, None)
         assert (entry.hours, entry.billable, entry.ticket_id) == (Decimal("0.50"), False, None)
     engine.dispose()
+
+
+def test_a_unique_value_used_by_another_row_is_refused_and_nothing_is_imported(tmp_path: Path) -> None:
+    invoice = {"invoice_id": "IN-1", "client_id": "CL-1", "invoice_number": "INV-1",
+               "issue_date": "2024-01-31", "total": "100.00", "status": "paid"}  # fmt: skip
+    import_paths([*_data_set(tmp_path / "in"), write_rows(tmp_path / "in", "invoices", [invoice])])
+    clash = [dict(invoice, invoice_id="IN-2")]
+    vendors = [{"vendor_id": "VN-2", "name": "New vendor"}]
+    files = [
+        write_rows(tmp_path / "next", "vendors", vendors),
+        write_rows(tmp_path / "next", "invoices", clash),
+    ]
+    with pytest.raises(ImportValidationError, match="nothing was imported: UNIQUE constraint failed"):
+        import_paths(files)
+    assert load_frames(["vendors"])["vendors"]["vendor_id"].tolist() == ["VN-1"]

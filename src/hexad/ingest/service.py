@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for, upgrade
@@ -119,8 +120,14 @@ def import_paths(
     with _progress(show_progress) as progress:
         batches = _read_and_validate(paths, entity, progress)
         upgrade(engine=engine)
-        with engine.begin() as connection:
-            report = _write(connection, batches, store, now, progress)
+        try:
+            with engine.begin() as connection:
+                report = _write(connection, batches, store, now, progress)
+        except IntegrityError as exc:
+            raise ImportValidationError(
+                f"the database refused the import, nothing was imported: {exc.orig}"
+                " (a value that must be unique, such as invoices.invoice_number, is used by another row)"
+            ) from exc
     report.events = imported_events(report.counts)
     if report.events:
         report.event_error = publish_events(publish or bus_publisher(settings), report.events)
