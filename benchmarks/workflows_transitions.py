@@ -122,8 +122,8 @@ def localstack(python: str | None) -> tuple[dict[str, float], str]:
     """LocalStack's ASL interpreter, in its own interpreter (it needs Python and packages of its own)."""
     if not python:
         return {}, (
-            "LocalStack: localstack-core is not a project dependency (its 2026 releases need Python 3.13; "
-            "4.4.0 is the last for 3.11 and needs its [runtime] extra, antlr4). Set "
+            "LocalStack: localstack-core is not a project dependency (its 2026.3 release fails to import on "
+            "Python 3.11; 4.4.0 imports with its [runtime] extra, which brings antlr4). Set "
             "HEXAD_BENCH_LOCALSTACK_PYTHON to a throwaway venv's python with localstack-core[runtime]==4.4.0 "
             "to time its interpreter in-process (definition parsed once, Environment evaluated directly)."
         )
