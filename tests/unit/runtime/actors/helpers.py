@@ -11,7 +11,7 @@ from hexad.runtime.actors import Actor, ActorContext, SupervisorStrategy, one_fo
 FAST = {"min_backoff": 0.0, "max_backoff": 0.0, "jitter": 0.0}
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
+async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     """Wait until `predicate()` holds; fail the test with a clear message otherwise."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

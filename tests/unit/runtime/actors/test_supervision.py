@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -196,9 +197,10 @@ async def test_restarts_wait_out_an_exponential_backoff_on_the_clock() -> None:
             with pytest.raises(BoomError):
                 await ref.ask("boom")
             assert ref.status is Status.RESTARTING
+            await asyncio.sleep(0.01)  # let the restart task start waiting on the clock
             delays.append(system.restart_log[-1].delay)
             clock.advance(delays[-1] - 0.01)
-            await until(lambda: True)
+            await asyncio.sleep(0.01)
             assert ref.status is Status.RESTARTING
             clock.advance(0.02)
             await until(lambda: ref.status is Status.RUNNING)
