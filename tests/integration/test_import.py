@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import subprocess
@@ -273,3 +274,6 @@ def test_a_unique_value_used_by_another_row_is_refused_and_nothing_is_imported(t
     with pytest.raises(ImportValidationError, match="nothing was imported: UNIQUE constraint failed"):
         import_paths(files)
     assert load_frames(["vendors"])["vendors"]["vendor_id"].tolist() == ["VN-1"]
+    store = open_object_store(get_settings().effective_object_store_url)
+    kept = next(key for key in store.list("raw/vendors/"))
+    assert pq.read_table(io.BytesIO(store.get(kept))).column("vendor_id").to_pylist() == ["VN-1"]

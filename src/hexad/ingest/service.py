@@ -214,8 +214,9 @@ def _write(
     report = ImportReport(counts={})
     for batch in ordered:
         report.counts[batch.entity] = _write_batch(connection, batch, now, progress)
+    day = now.astimezone(UTC).date()
+    for batch in ordered:  # after every upsert succeeded, before the commit
         for source in batch.sources:
-            day = now.astimezone(UTC).date()
             report.raw_objects.append(write_raw(store, batch.entity, day, source.path.stem, source.raw))
     return report
 
