@@ -21,7 +21,12 @@ __all__ = ["STATE_TYPES", "parse_definition", "validate_definition"]
 
 STATE_TYPES = frozenset({"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 _TERMINAL = frozenset({"Choice", "Succeed", "Fail"})
-_COMMON = {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Assign", "QueryLanguage"}
+_COMMON = {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "QueryLanguage"}
+_NOT_YET = {
+    "Assign": "workflow variables (Assign) are not supported yet",
+    "Arguments": "the JSONata query language is not supported yet",
+    "Output": "the JSONata query language is not supported yet",
+}
 _FIELDS: dict[str, set[str]] = {
     "Pass": {"Result", "ResultPath", "Parameters"},
     "Task": {
@@ -102,6 +107,8 @@ def _machine(machine: Any, where: str, problems: list[str]) -> None:
     start = machine.get("StartAt")
     if not isinstance(start, str) or start not in states:
         problems.append(f"{prefix}field StartAt: expected the name of a state, got {start!r}")
+    if machine.get("QueryLanguage", "JSONPath") != "JSONPath":
+        problems.append(f"{prefix}field QueryLanguage: only JSONPath is supported (JSONata is not yet)")
     timeout = machine.get("TimeoutSeconds")
     if timeout is not None and not _positive_int(timeout):
         problems.append(f"{prefix}field TimeoutSeconds: expected a positive integer, got {timeout!r}")
@@ -136,8 +143,12 @@ def _state(name: str, state: Any, states: dict[str, Any], at: _Where, problems: 
         return
     allowed = (_COMMON | _FIELDS[kind]) - _NO_IO.get(kind, set())
     for field in state:
-        if field not in allowed:
+        if field in _NOT_YET:
+            problems.append(at(field, _NOT_YET[field]))
+        elif field not in allowed:
             problems.append(at(field, f"is not a field of a {kind} state"))
+    if state.get("QueryLanguage", "JSONPath") != "JSONPath":
+        problems.append(at("QueryLanguage", "only JSONPath is supported (JSONata is not yet)"))
     _transition(kind, state, states, at, problems)
     _paths(state, at, problems)
     _CHECKS.get(kind, _nothing)(state, states, at, problems)

@@ -155,6 +155,12 @@ def one(state: dict[str, Any], **others: Any) -> dict[str, Any]:
             ),
             "field Catch[0].Next",
         ),
+        (one({"Type": "Pass", "End": True, "Assign": {"x": 1}}), "field Assign: workflow variables"),
+        (
+            one({"Type": "Pass", "End": True, "QueryLanguage": "JSONata"}),
+            "field QueryLanguage: only JSONPath",
+        ),
+        ({**one({"Type": "Succeed"}), "QueryLanguage": "JSONata"}, "field QueryLanguage: only JSONPath"),
         (
             {"StartAt": "A", "States": {"A": {"Type": "Succeed"}, "Orphan": {"Type": "Succeed"}}},
             "state 'Orphan', field Type: the state cannot be reached",
