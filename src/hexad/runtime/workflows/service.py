@@ -360,7 +360,12 @@ class WorkflowService:
     async def run(self) -> None:
         """Drive due executions forever (until cancelled), checking every `tick_seconds`."""
         while True:
-            await self.run_until_idle()
+            try:
+                await self.run_until_idle()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a store error must not end the loop; the next tick tries again
+                _log.exception("the workflow run loop failed to claim executions")
             await self.clock.sleep(self.tick_seconds)
 
     async def _drive_safely(self, record: ExecutionRecord) -> None:
