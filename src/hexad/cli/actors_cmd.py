@@ -71,4 +71,7 @@ def tree(json_output: bool = typer.Option(False, "--json", help="Print JSON inst
         console.print(f"no running actor system found (control sockets in {directory})")
         return
     for system in systems:
-        console.print(render_system(system))
+        if "error" in system:
+            console.print(f"[red]{escape(system['socket'])}: {escape(system['error'])}[/]")
+        else:
+            console.print(render_system(system))

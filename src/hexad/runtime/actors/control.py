@@ -106,13 +106,18 @@ class ControlServer:
 
 
 async def query_systems(directory: Path, timeout: float = 5.0) -> list[dict[str, Any]]:
-    """Ask every live actor system in `directory` for its tree; stale sockets are removed."""
+    """Ask every live actor system in `directory` for its tree; stale sockets are removed.
+
+    A system that does not answer within `timeout` (or answers garbage) appears as `{"socket", "error"}`.
+    """
     answers = []
     for path in sorted(directory.glob("actors-*.sock")) if directory.is_dir() else []:
         try:
             answers.append(await asyncio.wait_for(_ask(path), timeout))
         except (ConnectionError, FileNotFoundError):
             path.unlink(missing_ok=True)
+        except (TimeoutError, ValueError) as error:
+            answers.append({"socket": str(path), "error": f"no answer ({type(error).__name__}: {error})"})
     return answers
 
 

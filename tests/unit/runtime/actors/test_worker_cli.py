@@ -180,3 +180,32 @@ async def test_events_on_the_bus_reach_an_agent_mailbox_through_the_worker() -> 
     [event] = seen
     assert event["detail-type"] == "thing.happened" and event["detail"] == {"n": 1}
     assert event["traceparent"].startswith("00-")
+
+
+async def test_stale_sockets_are_removed_and_a_silent_system_is_reported() -> None:
+    from hexad.runtime.actors.control import query_systems
+
+    directory = control_directory(get_settings().home)
+    directory.mkdir(parents=True)
+    stale = directory / "actors-999999.sock"
+    server = await asyncio.start_unix_server(lambda r, w: None, path=str(stale))
+    server.close()
+    await server.wait_closed()
+    stale.touch()
+
+    released = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await released.wait()
+        writer.close()
+
+    silent = await asyncio.start_unix_server(never_answer, path=str(directory / "actors-1.sock"))
+    try:
+        answers = await query_systems(directory, timeout=0.2)
+    finally:
+        released.set()
+        silent.close()
+        await silent.wait_closed()
+    assert [answer["socket"].rsplit("/", 1)[1] for answer in answers] == ["actors-1.sock"]
+    assert "no answer" in answers[0]["error"]
+    assert not stale.exists()
