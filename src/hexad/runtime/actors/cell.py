@@ -282,6 +282,7 @@ class Cell:
             "failures": self.failures,
             "restarts": self.restarts,
             "last_error": self.last_error,
+            "state_version": None if self.state is None else self.state.version,
             "restart_log": [record.as_dict() for record in self.records],
             "children": [child.snapshot() for child in list(self.children.values())],
         }

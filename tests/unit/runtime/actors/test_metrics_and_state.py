@@ -67,6 +67,7 @@ async def test_actor_state_survives_a_new_system_and_detects_a_concurrent_writer
     async with wiring.actor_system() as system:
         ref = system.spawn(Tally, name="tally")
         assert await ref.ask(0) == 5
+        assert system.tree()[0]["state_version"] == 2
         await wiring.state_store().put("actor:/tally", 100)  # another process wrote meanwhile
         with pytest.raises(ConflictError, match="'actor:/tally': expected version 2, found 3"):
             await ref.ask(1)
