@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from hexad.adapters.postgres.queue import PostgresQueueBackend
 from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.errors import InvalidReceiptHandleError, NotFoundError, QueueError, QueueLimitError
@@ -33,6 +34,7 @@ from hexad.ports.queue import (
 )
 from hexad.runtime.clock import ManualClock
 from hexad.runtime.queues import QueueService
+from tests.support.postgres import postgres_schema
 
 
 @dataclass
@@ -42,11 +44,16 @@ class Backend:
     make: Callable[[], QueueBackend]
 
 
-@pytest.fixture(params=["sqlite"], ids=lambda name: f"queue[{name}]")
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=lambda name: f"queue[{name}]"
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
         path = tmp_path / "runtime.db"
         return Backend(lambda: SqliteQueueBackend(SqliteDatabase(path)))
+    if request.param == "postgres":
+        schema = postgres_schema(request)
+        return Backend(lambda: PostgresQueueBackend(schema.database()))
     raise AssertionError(request.param)
 
 

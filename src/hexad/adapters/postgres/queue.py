@@ -1,0 +1,463 @@
+"""The queue backend on PostgreSQL.
+
+The same three tables as on SQLite (`queue_queues`, `queue_messages` with an identity `seq` that is
+the arrival order and the first half of every receipt handle, `queue_deduplication`), but PostgreSQL
+runs many writers at once, so the atomicity SQLite gets from its single write lock is built here from
+row and advisory locks:
+
+- A standard receive is one `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)`: receivers in any
+  number of processes skip rows another receiver is taking and never wait for each other. A row
+  taken by a receiver that committed just before is re-checked (`visible_at <= now`) on its new
+  version, so it is not handed out twice.
+- FIFO groups are serialised by a transaction-scoped advisory lock per (queue, group). A receiver
+  finds the groups whose first live message is visible, tries each group's lock without waiting
+  (`pg_try_advisory_xact_lock`, so a group another receiver is taking is skipped), and only then, in a
+  new statement and so a new snapshot, reads that group's messages and takes its visible prefix. A
+  sender (and a dead-letter move or redrive into a FIFO queue) takes the same locks, waiting, in
+  sorted order, so a group's messages get their `seq` in commit order and a receiver never sees a
+  later message of a group before an earlier one commits. Hence: per group, strict order, and
+  nothing of a group handed out while one of its messages is in flight, under concurrent consumers.
+- Deduplication ids are claimed with `INSERT ... ON CONFLICT DO UPDATE ... WHERE expired`: of two
+  concurrent senders of one id, the second waits for the first's commit and then returns its id.
+
+Expired messages (past retention) are never returned or counted and are deleted by a sweep at most
+once a minute per queue, with ended deduplication windows. Durability is PostgreSQL's: a send returns
+after its `COMMIT`, which with the server's default `synchronous_commit=on` is flushed to the WAL.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import psycopg
+from psycopg.rows import DictRow
+
+from hexad.adapters.postgres.database import PostgresDatabase
+from hexad.errors import InvalidReceiptHandleError, NotFoundError, RuntimeStoreError
+from hexad.ports.queue import (
+    DEDUPLICATION_WINDOW_SECONDS,
+    Message,
+    OutgoingMessage,
+    QueueAttributes,
+    QueueConfig,
+)
+
+__all__ = ["PostgresQueueBackend"]
+
+Connection = psycopg.Connection[DictRow]
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS queue_queues (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    fifo BOOLEAN NOT NULL,
+    visibility_timeout DOUBLE PRECISION NOT NULL,
+    retention_seconds DOUBLE PRECISION NOT NULL,
+    delay_seconds DOUBLE PRECISION NOT NULL,
+    dead_letter_queue TEXT COLLATE "C",
+    max_receive_count INTEGER NOT NULL,
+    content_based_deduplication BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue_messages (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    queue TEXT COLLATE "C" NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attributes TEXT,
+    group_id TEXT COLLATE "C",
+    deduplication_id TEXT,
+    sent_at DOUBLE PRECISION NOT NULL,
+    visible_at DOUBLE PRECISION NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt_handle TEXT,
+    last_error TEXT,
+    source_queue TEXT COLLATE "C"
+);
+CREATE INDEX IF NOT EXISTS queue_messages_visible ON queue_messages (queue, visible_at, seq);
+CREATE INDEX IF NOT EXISTS queue_messages_groups ON queue_messages (queue, group_id, seq)
+    WHERE group_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS queue_deduplication (
+    queue TEXT COLLATE "C" NOT NULL,
+    deduplication_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (queue, deduplication_id)
+);
+"""
+
+_CONFIG_COLUMNS = (
+    "name, fifo, visibility_timeout, retention_seconds, delay_seconds, dead_letter_queue, "
+    "max_receive_count, content_based_deduplication"
+)
+_MESSAGE_COLUMNS = (
+    "seq, message_id, body, attributes, group_id, deduplication_id, sent_at, receive_count, "
+    "receipt_handle, last_error, source_queue"
+)
+_SELECT_QUEUE = f"SELECT {_CONFIG_COLUMNS} FROM queue_queues WHERE name = %s"
+_COPY_COLUMNS = "message_id, body, attributes, group_id, deduplication_id, sent_at, last_error"
+_CLAIM_SET = """
+SET receive_count = m.receive_count + 1, visible_at = %(hide_until)s,
+    receipt_handle = m.seq || '.' || replace(gen_random_uuid()::text, '-', '')
+"""
+_SWEEP_INTERVAL = 60.0
+
+_RECEIVE_STANDARD = f"""
+UPDATE queue_messages AS m {_CLAIM_SET}
+FROM (SELECT seq FROM queue_messages
+      WHERE queue = %(queue)s AND visible_at <= %(now)s AND sent_at > %(cutoff)s
+      ORDER BY visible_at, seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS picked
+WHERE m.seq = picked.seq
+RETURNING {", ".join(f"m.{column.strip()}" for column in _MESSAGE_COLUMNS.split(","))}
+"""
+
+# Each group's first live message, found by skipping from group to group along the groups index
+# (a loose index scan), kept when it is visible: the groups a receive may take, oldest head first.
+_FIFO_HEADS = """
+WITH RECURSIVE groups (group_id) AS (
+    (SELECT group_id FROM queue_messages WHERE queue = %(queue)s AND group_id IS NOT NULL
+     ORDER BY group_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT m.group_id FROM queue_messages m
+            WHERE m.queue = %(queue)s AND m.group_id > g.group_id ORDER BY m.group_id LIMIT 1)
+    FROM groups g WHERE g.group_id IS NOT NULL
+)
+SELECT head.group_id FROM groups
+CROSS JOIN LATERAL (
+    SELECT m.group_id, m.seq, m.visible_at FROM queue_messages m
+    WHERE m.queue = %(queue)s AND m.group_id = groups.group_id AND m.sent_at > %(cutoff)s
+    ORDER BY m.seq LIMIT 1) AS head
+WHERE head.visible_at <= %(now)s
+ORDER BY head.seq
+"""
+
+_FIFO_GROUP = """
+SELECT seq, visible_at FROM queue_messages
+WHERE queue = %(queue)s AND group_id = %(group)s AND sent_at > %(cutoff)s ORDER BY seq LIMIT %(limit)s
+"""
+
+_CLAIM = f"""
+UPDATE queue_messages AS m {_CLAIM_SET}
+WHERE m.seq = ANY(%(chosen)s)
+RETURNING {_MESSAGE_COLUMNS}
+"""
+
+_CLAIM_DEDUPLICATION = """
+INSERT INTO queue_deduplication AS d (queue, deduplication_id, message_id, expires_at)
+VALUES (%s, %s, %s, %s)
+ON CONFLICT (queue, deduplication_id) DO UPDATE
+    SET message_id = excluded.message_id, expires_at = excluded.expires_at
+    WHERE d.expires_at <= %s
+RETURNING message_id
+"""
+
+_INSERT_MESSAGE = """
+INSERT INTO queue_messages (queue, message_id, body, attributes, group_id, deduplication_id, sent_at,
+    visible_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+"""
+
+_UPSERT_QUEUE = f"""
+INSERT INTO queue_queues ({_CONFIG_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (name) DO UPDATE SET fifo = excluded.fifo, visibility_timeout = excluded.visibility_timeout,
+    retention_seconds = excluded.retention_seconds, delay_seconds = excluded.delay_seconds,
+    dead_letter_queue = excluded.dead_letter_queue, max_receive_count = excluded.max_receive_count,
+    content_based_deduplication = excluded.content_based_deduplication
+"""
+
+
+def _config(row: DictRow) -> QueueConfig:
+    return QueueConfig(**{column: row[column] for column in _CONFIG_COLUMNS.split(", ")})
+
+
+def _message(row: DictRow) -> Message:
+    try:
+        attributes = json.loads(row["attributes"]) if row["attributes"] else {}
+    except ValueError as exc:
+        raise RuntimeStoreError(f"queue_messages row {row['seq']}: unreadable attributes: {exc}") from exc
+    return Message(
+        message_id=row["message_id"],
+        body=row["body"],
+        attributes=attributes,
+        receipt_handle=row["receipt_handle"] or "",
+        receive_count=row["receive_count"],
+        sent_at=row["sent_at"],
+        group_id=row["group_id"],
+        last_error=row["last_error"],
+        source_queue=row["source_queue"],
+        deduplication_id=row["deduplication_id"],
+    )
+
+
+def _find_queue(conn: Connection, name: str) -> QueueConfig:
+    row = conn.execute(_SELECT_QUEUE, (name,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"queue {name!r} does not exist")
+    return _config(row)
+
+
+def _group_key(queue: str, group: str) -> str:
+    """The text hashed into a group's advisory lock key (length-prefixed: unambiguous for any names)."""
+    return f"queue-group:{len(queue)}:{queue}:{group}"
+
+
+def _lock_groups(conn: Connection, keys: Iterable[tuple[str, str | None]]) -> None:
+    """Take the FIFO group locks of (queue, group) pairs, waiting, in sorted order (no deadlocks)."""
+    for queue, group in sorted({(queue, group) for queue, group in keys if group is not None}):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_group_key(queue, group),))
+
+
+def _try_lock_group(conn: Connection, queue: str, group: str) -> bool:
+    row = conn.execute(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0)) AS locked", (_group_key(queue, group),)
+    ).fetchone()
+    return bool(row and row["locked"])
+
+
+def _fifo_choice(conn: Connection, parameters: dict[str, Any]) -> list[int]:
+    """Up to `limit` messages, whole groups first (as SQS does), oldest group first.
+
+    A group is taken only under its lock, and its messages are read after the lock is held, so they
+    reflect every receive that committed before: its visible prefix up to the first hidden message.
+    """
+    limit, now = parameters["limit"], parameters["now"]
+    chosen: list[int] = []
+    for head in conn.execute(_FIFO_HEADS, parameters).fetchall():
+        if len(chosen) == limit:
+            break
+        if not _try_lock_group(conn, parameters["queue"], head["group_id"]):
+            continue  # another receiver is taking this group right now
+        window = {**parameters, "group": head["group_id"], "limit": limit - len(chosen)}
+        for row in conn.execute(_FIFO_GROUP, window).fetchall():
+            if row["visible_at"] > now:
+                break
+            chosen.append(row["seq"])
+    return chosen
+
+
+def _sequence(receipt_handle: str) -> int:
+    """The row a receipt handle points at; `InvalidReceiptHandleError` if this backend never issued it."""
+    head, _, tail = receipt_handle.partition(".")
+    if not head.isdigit() or not tail:
+        raise InvalidReceiptHandleError(
+            f"receipt handle {receipt_handle!r} is not valid: expected one returned by receive"
+        )
+    return int(head)
+
+
+def _stale(queue: str, receipt_handle: str) -> InvalidReceiptHandleError:
+    return InvalidReceiptHandleError(
+        f"queue {queue!r}: receipt handle {receipt_handle!r} is not current: the message was deleted, "
+        "received again or moved"
+    )
+
+
+class PostgresQueueBackend:
+    """`QueueBackend` on a `PostgresDatabase`."""
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._db = database
+        self._swept: dict[str, float] = {}
+        database.ensure_schema("queues", _DDL)
+        # long polls in this process wake on sends through any backend on the same database
+        self.wakeup_key = f"postgres:{database.identity}"
+
+    async def create_queue(self, config: QueueConfig) -> None:
+        values = (
+            config.name, config.fifo, config.visibility_timeout, config.retention_seconds,
+            config.delay_seconds, config.dead_letter_queue, config.max_receive_count,
+            config.content_based_deduplication,
+        )  # fmt: skip
+        with self._db.transaction() as conn:
+            conn.execute(_UPSERT_QUEUE, values)
+
+    async def get_queue(self, name: str) -> QueueConfig:
+        rows = self._db.query(_SELECT_QUEUE, (name,))
+        if not rows:
+            raise NotFoundError(f"queue {name!r} does not exist")
+        return _config(rows[0])
+
+    async def list_queues(self) -> list[QueueConfig]:
+        rows = self._db.query(f"SELECT {_CONFIG_COLUMNS} FROM queue_queues ORDER BY name")
+        return [_config(row) for row in rows]
+
+    async def delete_queue(self, name: str) -> None:
+        with self._db.transaction() as conn:
+            if not conn.execute("DELETE FROM queue_queues WHERE name = %s", (name,)).rowcount:
+                raise NotFoundError(f"queue {name!r} does not exist")
+            conn.execute("DELETE FROM queue_messages WHERE queue = %s", (name,))
+            conn.execute("DELETE FROM queue_deduplication WHERE queue = %s", (name,))
+        self._swept.pop(name, None)
+
+    async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
+        with self._db.transaction() as conn:
+            config = _find_queue(conn, queue)
+            self._sweep(conn, queue, now, now - config.retention_seconds)
+            _lock_groups(conn, ((queue, message.group_id) for message in messages))
+            known: dict[str, str] = {}
+            ids: list[str] = []
+            rows: list[tuple[Any, ...]] = []
+            for message in messages:
+                dedup = message.deduplication_id
+                if dedup is not None and dedup in known:
+                    ids.append(known[dedup])
+                    continue
+                message_id, fresh = _claim_id(conn, queue, dedup, now)
+                if dedup is not None:
+                    known[dedup] = message_id
+                ids.append(message_id)
+                if fresh:
+                    rows.append(_row(queue, message_id, message, now))
+            if rows:
+                conn.cursor().executemany(_INSERT_MESSAGE, rows)
+        return ids
+
+    async def receive(
+        self, queue: str, max_messages: int, visibility_timeout: float, now: float
+    ) -> list[Message]:
+        with self._db.transaction() as conn:
+            config = _find_queue(conn, queue)
+            cutoff = now - config.retention_seconds
+            self._sweep(conn, queue, now, cutoff)
+            parameters = {
+                "queue": queue, "now": now, "cutoff": cutoff, "limit": max_messages,
+                "hide_until": now + visibility_timeout,
+            }  # fmt: skip
+            if config.fifo:
+                chosen = _fifo_choice(conn, parameters)
+                rows = conn.execute(_CLAIM, {**parameters, "chosen": chosen}).fetchall() if chosen else []
+                rank = {seq: index for index, seq in enumerate(chosen)}
+            else:
+                rows = conn.execute(_RECEIVE_STANDARD, parameters).fetchall()
+                rank = {row["seq"]: row["seq"] for row in rows}
+        rows.sort(key=lambda row: rank[row["seq"]])
+        return [_message(row) for row in rows]
+
+    async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
+        sequences = [_sequence(handle) for handle in receipt_handles]
+        with self._db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM queue_messages WHERE queue = %s AND (seq, receipt_handle) IN "
+                "(SELECT * FROM unnest(%s::bigint[], %s::text[]))",
+                (queue, sequences, list(receipt_handles)),
+            )
+
+    async def change_visibility(self, queue: str, receipt_handle: str, timeout: float, now: float) -> None:
+        self._update_received(queue, receipt_handle, "visible_at = %s", now + timeout)
+
+    async def record_error(self, queue: str, receipt_handle: str, error: str) -> None:
+        self._update_received(queue, receipt_handle, "last_error = %s", error)
+
+    async def move(self, source: str, receipt_handle: str, destination: str, now: float) -> None:
+        seq = _sequence(receipt_handle)
+        with self._db.transaction() as conn:
+            _find_queue(conn, destination)
+            row = conn.execute(
+                "SELECT group_id FROM queue_messages WHERE seq = %s AND receipt_handle = %s "
+                "AND queue = %s FOR UPDATE",
+                (seq, receipt_handle, source),
+            ).fetchone()
+            if row is None:
+                raise _stale(source, receipt_handle)
+            _lock_groups(conn, [(destination, row["group_id"])])
+            conn.execute(
+                f"INSERT INTO queue_messages (queue, visible_at, source_queue, {_COPY_COLUMNS}) "
+                f"SELECT %s, %s, queue, {_COPY_COLUMNS} FROM queue_messages WHERE seq = %s",
+                (destination, now, seq),
+            )
+            conn.execute("DELETE FROM queue_messages WHERE seq = %s", (seq,))
+
+    async def redrive(
+        self, dead_letter_queue: str, destination: str | None, limit: int | None, now: float
+    ) -> int:
+        with self._db.transaction() as conn:
+            _find_queue(conn, dead_letter_queue)
+            queues = {row["name"] for row in conn.execute("SELECT name FROM queue_queues")}
+            rows = conn.execute(
+                "SELECT seq, source_queue, group_id FROM queue_messages WHERE queue = %s "
+                "AND visible_at <= %s ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED",
+                (dead_letter_queue, now, limit),
+            ).fetchall()
+            moves = [
+                (destination or row["source_queue"], row["group_id"], row["seq"])
+                for row in rows
+                if (destination or row["source_queue"]) in queues
+            ]
+            _lock_groups(conn, ((target, group) for target, group, _ in moves))
+            for target, _, seq in moves:
+                conn.execute(
+                    f"INSERT INTO queue_messages (queue, visible_at, {_COPY_COLUMNS}) "
+                    f"SELECT %s, %s, {_COPY_COLUMNS} FROM queue_messages WHERE seq = %s",
+                    (target, now, seq),
+                )
+            conn.execute("DELETE FROM queue_messages WHERE seq = ANY(%s)", ([seq for _, _, seq in moves],))
+        return len(moves)
+
+    async def purge(self, queue: str) -> int:
+        with self._db.transaction() as conn:
+            _find_queue(conn, queue)
+            return conn.execute("DELETE FROM queue_messages WHERE queue = %s", (queue,)).rowcount
+
+    async def attributes(self, queue: str, now: float) -> QueueAttributes:
+        config = await self.get_queue(queue)
+        row = self._db.query(
+            "SELECT count(*) FILTER (WHERE visible_at <= %(now)s) AS visible, "
+            "count(*) FILTER (WHERE visible_at > %(now)s AND receive_count > 0) AS in_flight, "
+            "count(*) FILTER (WHERE visible_at > %(now)s AND receive_count = 0) AS delayed "
+            "FROM queue_messages WHERE queue = %(queue)s AND sent_at > %(cutoff)s",
+            {"now": now, "queue": queue, "cutoff": now - config.retention_seconds},
+        )[0]
+        return QueueAttributes(visible=row["visible"], in_flight=row["in_flight"], delayed=row["delayed"])
+
+    async def peek(self, queue: str, limit: int, now: float) -> list[Message]:
+        config = await self.get_queue(queue)
+        rows = self._db.query(
+            f"SELECT {_MESSAGE_COLUMNS} FROM queue_messages WHERE queue = %s AND sent_at > %s "
+            "ORDER BY seq LIMIT %s",
+            (queue, now - config.retention_seconds, limit),
+        )
+        return [replace(_message(row), receipt_handle="") for row in rows]
+
+    def _sweep(self, conn: Connection, queue: str, now: float, cutoff: float) -> None:
+        """Delete expired messages and ended deduplication windows, at most once a minute per queue."""
+        if now - self._swept.get(queue, float("-inf")) < _SWEEP_INTERVAL:
+            return
+        self._swept[queue] = now
+        conn.execute("DELETE FROM queue_messages WHERE queue = %s AND sent_at <= %s", (queue, cutoff))
+        conn.execute("DELETE FROM queue_deduplication WHERE queue = %s AND expires_at <= %s", (queue, now))
+
+    def _update_received(self, queue: str, receipt_handle: str, assignment: str, value: Any) -> None:
+        seq = _sequence(receipt_handle)
+        with self._db.transaction() as conn:
+            updated = conn.execute(
+                f"UPDATE queue_messages SET {assignment} WHERE seq = %s AND receipt_handle = %s "
+                "AND queue = %s",
+                (value, seq, receipt_handle, queue),
+            ).rowcount
+        if not updated:
+            raise _stale(queue, receipt_handle)
+
+
+def _claim_id(conn: Connection, queue: str, dedup: str | None, now: float) -> tuple[str, bool]:
+    """A new message id, or (False) the id of the message that opened `dedup`'s still-open window."""
+    message_id = str(uuid.uuid4())
+    if dedup is None:
+        return message_id, True
+    expires = now + DEDUPLICATION_WINDOW_SECONDS
+    if conn.execute(_CLAIM_DEDUPLICATION, (queue, dedup, message_id, expires, now)).fetchone():
+        return message_id, True
+    row = conn.execute(
+        "SELECT message_id FROM queue_deduplication WHERE queue = %s AND deduplication_id = %s",
+        (queue, dedup),
+    ).fetchone()
+    if row is None:  # cannot happen: the conflicting row is committed and only a sweep deletes it
+        raise RuntimeStoreError(f"queue {queue!r}: deduplication id {dedup!r} vanished while sending")
+    return str(row["message_id"]), False
+
+
+def _row(queue: str, message_id: str, message: OutgoingMessage, now: float) -> tuple[Any, ...]:
+    attributes = json.dumps(dict(message.attributes)) if message.attributes else None
+    visible_at = now + (message.delay_seconds or 0.0)
+    return (queue, message_id, message.body, attributes, message.group_id, message.deduplication_id,
+            now, visible_at)  # fmt: skip
