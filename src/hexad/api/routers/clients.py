@@ -1,0 +1,303 @@
+"""/api/v1/clients: every client with its profitability (latest month and trailing 12 months).
+
+Computing profitability reads every time entry and invoice (`hexad.agents.cpi.monthly_profitability`),
+far too slow to do per request, so each app keeps the monthly frame in a `ProfitabilityCache`. The
+cache is rebuilt when a `data.imported` event newer than the last build is in the bus archive (an
+import in any process archives one) or when it is older than `ttl_seconds`, whichever comes first.
+Lists are sorted and paged in memory over the cached summaries (a few thousand clients at most):
+keyset cursors hold the sort value and client id of the last row, so pages stay stable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from hexad.agents.cpi import monthly_profitability
+from hexad.agents.findings import FindingStore
+from hexad.agents.frames import frames_from_database
+from hexad.api.pagination import MAX_LIMIT, Cursor, decode_cursor, encode_cursor
+from hexad.api.routers.findings import FindingOut
+from hexad.api.security import Principal, require
+from hexad.config import Settings
+from hexad.domain.models import Client
+from hexad.errors import NotFoundError, ValidationError
+from hexad.runtime.bus import EventBus
+from hexad.runtime.clock import Clock
+
+__all__ = ["ClientSummary", "Figures", "Profitability", "ProfitabilityCache", "router", "summarise"]
+
+router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
+
+_FRAME_ENTITIES = (
+    "technicians", "time_entries", "invoices", "agreement_additions", "agreements", "licence_subscriptions",
+)  # fmt: skip
+_MONTH_COLUMNS = (
+    "month", "revenue", "labour_hours", "billable_hours", "labour_cost", "addition_cost", "licence_cost",
+    "gross_margin", "margin", "effective_hourly_rate", "contribution_rate", "fixed_fee_efficiency",
+)  # fmt: skip
+_SUMMARY_COLUMNS = ("client_id", "name", "tier", "status", "industry", "city", "country")
+_SCAN_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Profitability:
+    """One build: per client, its figures and its month-by-month rows (JSON-ready, oldest first)."""
+
+    figures: dict[str, tuple[Figures | None, Figures | None]] = field(default_factory=dict)
+    months: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class ProfitabilityCache:
+    """Client profitability of one app, rebuilt on a newer import or after `ttl_seconds`."""
+
+    def __init__(self, settings: Settings, bus: EventBus, clock: Clock, ttl_seconds: float = 60.0) -> None:
+        self._settings, self._bus, self._clock, self._ttl = settings, bus, clock, ttl_seconds
+        self._current: Profitability | None = None
+        self._built_at = 0.0
+        self._seen_sequence = 0
+        self._lock = asyncio.Lock()
+        self.builds = 0
+
+    async def get(self) -> Profitability:
+        """The current profitability, rebuilt first when stale."""
+        if self._current is not None and not await self._stale():
+            return self._current
+        async with self._lock:
+            if self._current is None or await self._stale():
+                self._seen_sequence = await self._bus.store.last_sequence("default")
+                self._current = await asyncio.to_thread(self._build)
+                self._built_at = self._clock.time()
+                self.builds += 1
+            return self._current
+
+    async def _stale(self) -> bool:
+        if self._clock.time() - self._built_at >= self._ttl:
+            return True
+        while True:
+            page = await self._bus.archived_after("default", self._seen_sequence, _SCAN_PAGE)
+            if not page:
+                return False
+            self._seen_sequence = page[-1].sequence
+            if any(item.event.detail_type == "data.imported" for item in page):
+                self._built_at = float("-inf")  # stays stale until rebuilt, whoever asks next
+                return True
+
+    def _build(self) -> Profitability:
+        source = frames_from_database(self._settings)
+        frame = monthly_profitability({name: source(name) for name in _FRAME_ENTITIES})
+        months = {
+            str(client_id): [_json_row(r) for r in rows[list(_MONTH_COLUMNS)].to_dict(orient="records")]
+            for client_id, rows in frame.groupby("client_id")
+        }
+        return Profitability(summarise(frame), months)
+
+
+class Figures(BaseModel):
+    """Profitability over a period: money in the MSP's currency, margin in percent of revenue."""
+
+    period: str
+    revenue: float
+    cost: float
+    gross_margin: float
+    margin_pct: float | None
+    labour_hours: float
+    effective_hourly_rate: float | None
+
+
+class ClientSummary(BaseModel):
+    client_id: str
+    name: str
+    tier: str | None
+    status: str
+    industry: str | None
+    city: str | None
+    country: str | None
+    latest_month: Figures | None
+    trailing_12_months: Figures | None
+
+
+class ClientPage(BaseModel):
+    items: list[ClientSummary]
+    next_cursor: str | None = None
+
+
+class ClientDetail(ClientSummary):
+    """A client's row, its figures, its month-by-month series and its open findings."""
+
+    contract_value: float | None
+    start_date: str
+    end_date: str | None
+    seats: int | None
+    endpoints: int | None
+    months: list[dict[str, Any]]
+    open_findings: list[FindingOut]
+
+
+def _figures(rows: pd.DataFrame, period: str) -> Figures | None:
+    if rows.empty:
+        return None
+    revenue = round(float(rows["revenue"].sum()), 2)
+    product = float(rows["addition_cost"].sum() + rows["licence_cost"].sum())
+    cost = round(float(rows["labour_cost"].sum()) + product, 2)
+    hours = round(float(rows["labour_hours"].sum()), 2)
+    return Figures(
+        period=period,
+        revenue=revenue,
+        cost=cost,
+        gross_margin=round(revenue - cost, 2),
+        margin_pct=round(100 * (revenue - cost) / revenue, 2) if revenue else None,
+        labour_hours=hours,
+        effective_hourly_rate=round((revenue - product) / hours, 2) if hours else None,
+    )
+
+
+def summarise(frame: pd.DataFrame) -> dict[str, tuple[Figures | None, Figures | None]]:
+    """Per client: figures of the newest month in the data and of the 12 months ending with it."""
+    if frame.empty:
+        return {}
+    latest = str(frame["month"].max())
+    first = str(pd.Period(latest, freq="M") - 11)
+    window = frame[(frame["month"] >= first) & (frame["month"] <= latest)]
+    result: dict[str, tuple[Figures | None, Figures | None]] = {}
+    for client_id, rows in window.groupby("client_id"):
+        result[str(client_id)] = (
+            _figures(rows[rows["month"] == latest], latest),
+            _figures(rows, f"{first}..{latest}"),
+        )
+    return result
+
+
+SortField = Literal[
+    "name", "client_id", "revenue", "cost", "margin_pct", "effective_hourly_rate",
+    "t12m_revenue", "t12m_cost", "t12m_margin_pct", "t12m_effective_hourly_rate",
+]  # fmt: skip
+
+
+def _sort_value(item: ClientSummary, field: str) -> Any:
+    if field in ("name", "client_id"):
+        return getattr(item, field)
+    figures = item.trailing_12_months if field.startswith("t12m_") else item.latest_month
+    return None if figures is None else getattr(figures, field.removeprefix("t12m_"))
+
+
+def _key(field: str, descending: bool) -> Callable[[Any, str], tuple[Any, ...]]:
+    """An ascending sort key over (value, id): nulls last, descending numbers negated."""
+    if field in ("name", "client_id"):
+        return lambda value, row_id: (str(value).casefold(), row_id)
+    sign = -1 if descending else 1
+    return lambda value, row_id: (value is None, 0 if value is None else sign * value, row_id)
+
+
+def _page(items: list[ClientSummary], sort: str, limit: int, cursor: str | None) -> ClientPage:
+    descending, field = sort.startswith("-"), sort.lstrip("-")
+    key = _key(field, descending)
+    reverse = descending and field in ("name", "client_id")
+    ordered = sorted(items, key=lambda i: key(_sort_value(i, field), i.client_id), reverse=reverse)
+    if cursor is not None:
+        after = decode_cursor(cursor, sort)
+        mark = key(after.value, after.id)
+        after_mark: Callable[[tuple[Any, ...]], bool] = (
+            (lambda k: k < mark) if reverse else (lambda k: k > mark)
+        )
+        ordered = [i for i in ordered if after_mark(key(_sort_value(i, field), i.client_id))]
+    page = ordered[:limit]
+    next_cursor = None
+    if len(ordered) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(Cursor(sort, _sort_value(last, field), last.client_id))
+    return ClientPage(items=page, next_cursor=next_cursor)
+
+
+def profitability_cache(request: Request) -> ProfitabilityCache:
+    """The app's cache, made on first use."""
+    state = request.app.state
+    cache: ProfitabilityCache | None = getattr(state, "client_profitability", None)
+    if cache is None:
+        cache = ProfitabilityCache(state.settings, state.bus, state.clock)
+        state.client_profitability = cache
+    return cache
+
+
+def _client_rows(request: Request, client_id: str | None = None) -> list[dict[str, Any]]:
+    query = sa.select(*(c for c in Client.__table__.columns if c.name not in ("row_hash", "imported_at")))
+    if client_id is not None:
+        query = query.where(Client.client_id == client_id)
+    with request.app.state.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query.order_by(Client.client_id))]
+
+
+def _matches(row: dict[str, Any], tier: str | None, status: str | None, text: str | None) -> bool:
+    if tier is not None and row["tier"] != tier:
+        return False
+    if status is not None and row["status"] != status:
+        return False
+    if text:
+        haystack = " ".join(str(row[k] or "") for k in ("client_id", "name", "industry", "city"))
+        return text.casefold() in haystack.casefold()
+    return True
+
+
+def _summary(row: dict[str, Any], figures: dict[str, tuple[Figures | None, Figures | None]]) -> ClientSummary:
+    latest, trailing = figures.get(row["client_id"], (None, None))
+    fields = {
+        name: row[name] for name in ("client_id", "name", "tier", "status", "industry", "city", "country")
+    }
+    return ClientSummary(**fields, latest_month=latest, trailing_12_months=trailing)
+
+
+@router.get("", response_model=ClientPage)
+async def list_clients(
+    request: Request,
+    _: Annotated[Principal, Depends(require("clients:read"))],
+    tier: str | None = None,
+    status: str | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in id, name, industry or city")] = None,
+    sort: Annotated[str, Query(description="a sort field, '-' first for descending")] = "name",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: str | None = None,
+) -> ClientPage:
+    """Clients matching every filter with their latest-month and trailing-12-month profitability."""
+    if sort.lstrip("-") not in SortField.__args__:  # type: ignore[attr-defined]
+        fields = ", ".join(SortField.__args__)  # type: ignore[attr-defined]
+        raise ValidationError(f"sort: expected one of {fields} (optionally prefixed with '-'), got {sort!r}")
+    figures = (await profitability_cache(request).get()).figures
+    rows = [row for row in _client_rows(request) if _matches(row, tier, status, q)]
+    return _page([_summary(row, figures) for row in rows], sort, limit, cursor)
+
+
+@router.get("/{client_id}", response_model=ClientDetail)
+async def get_client(
+    request: Request, client_id: str, _: Annotated[Principal, Depends(require("clients:read"))]
+) -> ClientDetail:
+    """One client: its row, figures, monthly series (oldest first) and open findings."""
+    rows = _client_rows(request, client_id)
+    if not rows:
+        raise NotFoundError(f"no client with id {client_id!r}")
+    row = rows[0]
+    profitability = await profitability_cache(request).get()
+    summary = _summary(row, profitability.figures)
+    store: FindingStore = request.app.state.findings
+    findings = store.list(subject_id=client_id, status="open", limit=MAX_LIMIT)
+    return ClientDetail(
+        **summary.model_dump(),
+        contract_value=None if row["contract_value"] is None else float(row["contract_value"]),
+        start_date=row["start_date"].isoformat(),
+        end_date=None if row["end_date"] is None else row["end_date"].isoformat(),
+        seats=row["seats"],
+        endpoints=row["endpoints"],
+        months=profitability.months.get(client_id, []),
+        open_findings=[FindingOut(**f.__dict__) for f in findings],
+    )
+
+
+def _json_row(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """NaN (a month without revenue or hours) as null."""
+    return {str(k): (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
