@@ -22,7 +22,9 @@ __all__ = ["import_command", "render_report"]
 
 
 def import_command(
-    paths: Annotated[list[Path], typer.Argument(help="files, or folders of files named after their entity")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH", help="files, or folders of files named after their entity")
+    ],
     entity: Annotated[
         str | None, typer.Option("--entity", help="the entity of every file (default: each file's name)")
     ] = None,
