@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from hexad.adapters.postgres.schedules import PostgresScheduleStore
 from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.schedules import SqliteScheduleStore
 from hexad.errors import ConflictError, NotFoundError, ScheduleError, ScheduleExpressionError
 from hexad.ports.schedules import BusTarget, Firing, QueueTarget, Schedule, ScheduleRecord, ScheduleStore
 from hexad.runtime.clock import ManualClock
 from hexad.runtime.schedules.service import SchedulerService
+from tests.support.postgres import postgres_schema
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 T0 = START.timestamp()
@@ -31,11 +33,14 @@ class Backend:
     make: Callable[[], ScheduleStore]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
         path = tmp_path / "runtime.db"
         return Backend(lambda: SqliteScheduleStore(SqliteDatabase(path)))
+    if request.param == "postgres":
+        schema = postgres_schema(request)
+        return Backend(lambda: PostgresScheduleStore(schema.database()))
     raise AssertionError(request.param)
 
 
