@@ -101,5 +101,5 @@ def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:
 
 def _cell(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
+        return f"{value:.4f}" if 0 < abs(value) < 1 else f"{value:,.2f}"
     return "" if value is None else str(value)
