@@ -24,9 +24,11 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from hexad.agents.base import AgentContext, AgentEvent, AgentRun, FindingDraft, severity_for
+from hexad.errors import NotFoundError
 from hexad.intelligence.contracts import ContractTerms, extract_terms
 from hexad.intelligence.documents import DocumentText, document_hash, extract_text
 from hexad.ports.schedules import BusTarget, Schedule
+from hexad.runtime.schedules.service import SchedulerService
 
 __all__ = [
     "REMINDER_OFFSETS_DAYS",
@@ -38,6 +40,7 @@ __all__ = [
     "extract_contract",
     "reminder_schedules",
     "renewal_decision",
+    "schedule_reminders",
 ]
 
 RENEWAL_WINDOW_DAYS = 90
@@ -114,6 +117,23 @@ def renewal_decision(position: ContractPosition, *, today: date) -> RenewalDecis
     return RenewalDecision("renew_or_cancel", days, f"renewal terms unknown; {days} days to decide")
 
 
+async def schedule_reminders(
+    scheduler: SchedulerService, positions: list[ContractPosition], *, today: date
+) -> int:
+    """Create or replace the reminder schedules of every active contract; returns how many are set."""
+    count = 0
+    for position in positions:
+        if position.status != _ACTIVE:
+            continue
+        for schedule in reminder_schedules(position, today=today):
+            try:
+                await scheduler.update(schedule)
+            except NotFoundError:
+                await scheduler.add(schedule)
+            count += 1
+    return count
+
+
 def reminder_schedules(position: ContractPosition, *, today: date) -> list[Schedule]:
     """One-shot schedules 90/60/30 days before the notice deadline (only those still ahead of `today`)."""
     if position.notice_deadline is None:
@@ -156,20 +176,25 @@ class VcmAgent:
 
     def run(self, ctx: AgentContext, *, subject_id: str | None = None) -> AgentRun:
         """Position every contract (or one), then report the active ones due for a decision."""
+        positions = self.positions(ctx, subject_id=subject_id)
+        vendors = _vendor_names(ctx)
+        due = [p for p in positions if self._is_due(p, ctx.reference_date)]
+        findings = [_finding(p, vendors, ctx.reference_date) for p in due]
+        events = [_event(p, ctx.reference_date) for p in due]
+        return AgentRun(self.name, findings, events, _metrics(positions, due))
+
+    def positions(self, ctx: AgentContext, *, subject_id: str | None = None) -> list[ContractPosition]:
+        """Where every contract (or one) stands: register terms, gaps filled from its document."""
         register = ctx.frames("vendor_contracts")
         if subject_id is not None:
             register = register[register["contract_id"] == subject_id]
-        vendors = _vendor_names(ctx)
         positions = []
         total = max(len(register), 1)
         for index, row in enumerate(register.itertuples(index=False)):
             terms = self._document_terms(ctx, row)
             positions.append(position_of(row, terms, ctx.reference_date))
             ctx.report("reading contracts", (index + 1) / total)
-        due = [p for p in positions if self._is_due(p, ctx.reference_date)]
-        findings = [_finding(p, vendors, ctx.reference_date) for p in due]
-        events = [_event(p, ctx.reference_date) for p in due]
-        return AgentRun(self.name, findings, events, _metrics(positions, due))
+        return positions
 
     def _is_due(self, position: ContractPosition, today: date) -> bool:
         if position.status != _ACTIVE or position.notice_deadline is None:

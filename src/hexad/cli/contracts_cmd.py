@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -15,9 +16,9 @@ from rich.table import Table
 
 from hexad.agents.frames import frames_from_database, frames_from_folder
 from hexad.agents.service import lake_path
-from hexad.agents.vcm import extract_contract
+from hexad.agents.vcm import VcmAgent, extract_contract, schedule_reminders
 from hexad.agents.vcm_store import AddResult, ContractStore
-from hexad.cli.plans_cmd import parse_day
+from hexad.cli.plans_cmd import data_context, parse_day
 from hexad.config import get_settings
 from hexad.errors import HexadError
 
@@ -139,3 +140,26 @@ def show(
             _console.print(f"{key}: {value}")
     for name, field in found["terms"].items():
         _console.print(f"  {name}: {field['value']} ({field['confidence']:.2f})")
+
+
+@app.command("reminders")
+def reminders(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="demo folder (its documents fill register gaps)")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="analysis date YYYY-MM-DD")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Schedule reminders 90, 60 and 30 days before every active contract's notice deadline."""
+    from hexad.wiring import scheduler
+
+    ctx = data_context(data, as_of)
+    positions = VcmAgent(documents_root=data).positions(ctx)
+    count = asyncio.run(schedule_reminders(scheduler(ctx.settings), positions, today=ctx.reference_date))
+    unknown = [p.contract_id for p in positions if p.status == "active" and p.notice_deadline is None]
+    if as_json:
+        typer.echo(json.dumps({"schedules": count, "notice_period_unknown": unknown}, indent=2))
+        return
+    _console.print(
+        f"{count} reminder schedules set; notice period unknown for {len(unknown)} active contracts"
+    )

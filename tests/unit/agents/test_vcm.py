@@ -149,3 +149,21 @@ def test_decision_and_reminders_follow_the_deadline(tmp_path: Path) -> None:
     # 90 days before 2026-12-01 is already past; 60 and 30 days before are still ahead
     assert [s.expression for s in schedules] == ["at(2026-10-02T09:00:00)", "at(2026-11-01T09:00:00)"]
     assert all(s.delete_after_completion for s in schedules)
+
+
+async def test_reminders_are_scheduled_once_per_offset_and_replaced_on_rerun(tmp_path: Path) -> None:
+    from hexad.agents.vcm import schedule_reminders
+    from hexad.wiring import scheduler
+
+    ctx = _context(
+        tmp_path, [_row("CT-0001"), _row("CT-0002", status="expired"), _row("CT-0003", end_date="2027-08-01")]
+    )
+    positions = VcmAgent().positions(ctx)
+    service = scheduler(get_settings())
+    assert await schedule_reminders(service, positions, today=TODAY) == 5  # 2 for CT-0001, 3 for CT-0003
+    assert await schedule_reminders(service, positions, today=TODAY) == 5
+    names = sorted(record.name for record in await service.list())
+    assert names == [
+        "contract-CT-0001-notice-30d", "contract-CT-0001-notice-60d", "contract-CT-0003-notice-30d",
+        "contract-CT-0003-notice-60d", "contract-CT-0003-notice-90d",
+    ]  # fmt: skip
