@@ -10,6 +10,10 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
+from hexad.adapters.postgres.database import PostgresDatabase, is_postgres_url
+from hexad.adapters.postgres.queue import PostgresQueueBackend
+from hexad.adapters.postgres.schedules import PostgresScheduleStore
+from hexad.adapters.postgres.state import PostgresStateStore
 from hexad.adapters.sqlite.bus import SqliteBusStore
 from hexad.adapters.sqlite.database import SqliteDatabase, open_database
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
@@ -18,6 +22,8 @@ from hexad.adapters.sqlite.state import SqliteStateStore
 from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
+from hexad.ports.queue import QueueBackend
+from hexad.ports.state import StateStore
 from hexad.runtime.actors.control import control_directory
 from hexad.runtime.actors.system import ActorSystem
 from hexad.runtime.actors.worker import Worker
@@ -33,6 +39,7 @@ __all__ = [
     "bus_firing_sink",
     "domain_engine",
     "event_bus",
+    "postgres_database",
     "queue_service",
     "runtime_database",
     "scheduler",
@@ -47,26 +54,54 @@ def runtime_database(settings: Settings | None = None) -> SqliteDatabase:
     return open_database(settings.runtime_database_path)
 
 
+_postgres_databases: dict[str, PostgresDatabase] = {}
+
+
+def postgres_database(settings: Settings | None = None) -> PostgresDatabase | None:
+    """The process's pool on PostgreSQL when the profile is distributed and `database_url` is one.
+
+    The queues, schedules and state store then live there instead of in the runtime file.
+    """
+    settings = settings or get_settings()
+    url = settings.database_url
+    if settings.profile != "distributed" or url is None or not is_postgres_url(url):
+        return None
+    database = _postgres_databases.get(url)
+    if database is None:
+        made = PostgresDatabase(url)
+        database = _postgres_databases.setdefault(url, made)
+        if database is not made:  # another thread opened one first
+            made.close()
+    return database
+
+
 def scheduler(
     settings: Settings | None = None, *, sink: FiringSink | None = None, clock: Clock | None = None
 ) -> SchedulerService:
-    """The scheduler service on the runtime file; pass `sink` to run it, omit it to manage schedules."""
-    store = SqliteScheduleStore(runtime_database(settings))
+    """The scheduler service on PostgreSQL (distributed profile) or the runtime file; pass `sink` to run
+    it, omit it to manage schedules."""
+    postgres = postgres_database(settings)
+    store = PostgresScheduleStore(postgres) if postgres else SqliteScheduleStore(runtime_database(settings))
     return SchedulerService(store, clock or SystemClock(), sink)
 
 
-_queue_backends: dict[SqliteDatabase, SqliteQueueBackend] = {}
+_queue_backends: dict[SqliteDatabase | PostgresDatabase, QueueBackend] = {}
 
 
 def queue_service(settings: Settings | None = None, *, clock: Clock | None = None) -> QueueService:
-    """The queue service on the runtime file.
+    """The queue service on PostgreSQL (distributed profile) or the runtime file.
 
-    Every service on one file shares one backend, so a long poll wakes as soon as any of them sends.
+    Every service on one database shares one backend, so a long poll wakes as soon as any of them sends.
     """
-    database = runtime_database(settings)
+    database: SqliteDatabase | PostgresDatabase = postgres_database(settings) or runtime_database(settings)
     backend = _queue_backends.get(database)
     if backend is None:
-        backend = _queue_backends.setdefault(database, SqliteQueueBackend(database))
+        made: QueueBackend = (
+            PostgresQueueBackend(database)
+            if isinstance(database, PostgresDatabase)
+            else SqliteQueueBackend(database)
+        )
+        backend = _queue_backends.setdefault(database, made)
     return QueueService(backend, clock or SystemClock())
 
 
@@ -107,8 +142,11 @@ def bus_firing_sink(settings: Settings | None = None, *, clock: Clock | None = N
     return BusFiringSink(event_bus(settings, clock=clock), queue_service(settings, clock=clock))
 
 
-def state_store(settings: Settings | None = None, *, clock: Clock | None = None) -> SqliteStateStore:
-    """The actors' versioned key-value state on the runtime file."""
+def state_store(settings: Settings | None = None, *, clock: Clock | None = None) -> StateStore:
+    """The actors' versioned key-value state on PostgreSQL (distributed profile) or the runtime file."""
+    postgres = postgres_database(settings)
+    if postgres is not None:
+        return PostgresStateStore(postgres, clock or SystemClock())
     return SqliteStateStore(runtime_database(settings), clock or SystemClock())
 
 

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -69,7 +70,10 @@ class PostgresDatabase:
             raise RuntimeStoreError(f"schema {schema!r}: expected lower-case letters, digits and _")
         self.url = libpq_url(url)
         self.schema = schema
-        options = f"-c lock_timeout={lock_timeout_ms}"
+        # kept after any `options` the URL itself carries (connection kwargs replace the URL's)
+        given = conninfo_to_dict(self.url).get("options")
+        options = f"{given} " if given else ""
+        options += f"-c lock_timeout={lock_timeout_ms}"
         if schema is not None:
             options += f" -c search_path={schema}"
         self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
