@@ -5,6 +5,7 @@ Generating and importing take several seconds; copying the finished domain datab
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from functools import cache
@@ -20,6 +21,7 @@ __all__ = ["demo_files", "install_demo_database"]
 @cache
 def _prepared() -> Path:
     root = Path(tempfile.mkdtemp(prefix="hexad-api-demo-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     generate(11, root / "files", clients=20)
     import_paths([root / "files"], settings=load_settings(home=root / "home"), publish=lambda entries: None)
     return root
