@@ -205,9 +205,9 @@ def train_churn_model(frames: FrameSource, reference: pd.Timestamp) -> ChurnMode
     x, y, groups = data[list(FEATURES)].to_numpy(), data["label"].to_numpy(), data["client_id"].to_numpy()
     folds = min(5, int(data.loc[data["label"] == 1, "client_id"].nunique()))
     cv_probability = cross_val_predict(
-        _estimator(folds), x, y, groups=groups, cv=GroupKFold(n_splits=folds), method="predict_proba"
+        _estimator(), x, y, groups=groups, cv=GroupKFold(n_splits=folds), method="predict_proba"
     )[:, 1]
-    model = _estimator(folds).fit(x, y)
+    model = _estimator().fit(x, y)
     metrics = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reference_date": reference.date().isoformat(), "rows": len(data), "positive_rows": int(y.sum()),
@@ -228,11 +228,11 @@ def _best_threshold(labels: np.ndarray, probability: np.ndarray) -> float:
     return max(float(cuts[int(np.argmax(f1))]), 0.05) if len(cuts) else PROBABILITY_THRESHOLD
 
 
-def _estimator(folds: int) -> CalibratedClassifierCV:
+def _estimator() -> CalibratedClassifierCV:
     base = make_pipeline(
         StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear")
     )
-    return CalibratedClassifierCV(base, method="sigmoid", cv=folds)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=3)
 
 
 def symptom_scores(features: pd.DataFrame) -> pd.DataFrame:
