@@ -271,8 +271,18 @@ def test_a_unique_value_used_by_another_row_is_refused_and_nothing_is_imported(t
         write_rows(tmp_path / "next", "vendors", vendors),
         write_rows(tmp_path / "next", "invoices", clash),
     ]
-    with pytest.raises(ImportValidationError, match="nothing was imported: UNIQUE constraint failed"):
+    with pytest.raises(ImportValidationError) as caught:
         import_paths(files)
+    assert (
+        "invoices.csv row 1 (line 2), column invoice_number: got 'INV-1'; "
+        "expected a invoice_number that no other invoices row has (invoice_id IN-1 has it)"
+    ) in str(caught.value)
+    swapped = [
+        dict(invoice, invoice_number="INV-2"),
+        dict(invoice, invoice_id="IN-2", invoice_number="INV-1"),
+    ]
+    report = import_paths([write_rows(tmp_path / "swap", "invoices", swapped)])
+    assert (report.counts["invoices"].inserted, report.counts["invoices"].updated) == (1, 1)
     assert load_frames(["vendors"])["vendors"]["vendor_id"].tolist() == ["VN-1"]
     store = open_object_store(get_settings().effective_object_store_url)
     kept = next(key for key in store.list("raw/vendors/"))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 
 from hexad.config import Settings, get_settings
@@ -29,7 +29,14 @@ from hexad.domain.schemas import ENTITIES
 from hexad.errors import ImportValidationError
 from hexad.ingest.events import Publish, bus_publisher, imported_events, publish_events
 from hexad.ingest.readers import SourceFile, expand_paths, read_file
-from hexad.ingest.store import existing_hashes, existing_keys, key_of, row_hashes, upsert_rows
+from hexad.ingest.store import (
+    existing_hashes,
+    existing_keys,
+    existing_owners,
+    key_of,
+    row_hashes,
+    upsert_rows,
+)
 from hexad.ingest.validation import ImportIssue, validate_header, validate_rows
 from hexad.lake.objects import ObjectStore, open_object_store
 from hexad.lake.raw import write_raw
@@ -210,7 +217,7 @@ def _write(
     progress: Progress | None,
 ) -> ImportReport:
     ordered = [batches[name] for name in IMPORT_ORDER if name in batches]
-    _raise_if(_reference_issues(connection, batches))
+    _raise_if(_reference_issues(connection, batches) + _unique_issues(connection, batches))
     report = ImportReport(counts={})
     for batch in ordered:
         report.counts[batch.entity] = _write_batch(connection, batch, now, progress)
@@ -256,6 +263,35 @@ def _reference_issues(connection: Connection, batches: dict[str, _Batch]) -> lis
             if target not in known:
                 known[target] = _known_keys(connection, batches, *target)
             issues += _missing(batch, foreign.parent.name, target, known[target])
+    return issues
+
+
+def _unique_issues(connection: Connection, batches: dict[str, _Batch]) -> list[ImportIssue]:
+    """Values of unique columns (other than the key) that another row, stored or imported, also holds."""
+    issues: list[ImportIssue] = []
+    for batch in batches.values():
+        table = entity_table(batch.entity)
+        for constraint in table.constraints:
+            if isinstance(constraint, UniqueConstraint) and len(constraint.columns) == 1:
+                issues += _taken(connection, batch, next(iter(constraint.columns)).name)
+    return issues
+
+
+def _taken(connection: Connection, batch: _Batch, column: str) -> list[ImportIssue]:
+    key = ENTITIES[batch.entity].natural_key
+    keys = list(map(key_of(key), batch.rows))
+    imported = set(keys)
+    stored = existing_owners(connection, entity_table(batch.entity), column, key)
+    owners = {value: owner for value, owner in stored.items() if owner not in imported}
+    issues = []
+    for index, (row, row_key) in enumerate(zip(batch.rows, keys, strict=True)):
+        value = row[column]
+        if value is None:
+            continue
+        owner = owners.setdefault(value, row_key)
+        if owner != row_key:
+            expected = f"a {column} that no other {batch.entity} row has ({'+'.join(key)} {owner!s} has it)"
+            issues.append(batch.issue(index, column, value, expected))
     return issues
 
 

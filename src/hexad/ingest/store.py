@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["existing_hashes", "existing_keys", "key_of", "row_hashes", "upsert_rows"]
+__all__ = ["existing_hashes", "existing_keys", "existing_owners", "key_of", "row_hashes", "upsert_rows"]
 
 _CHUNK = 10_000
 
@@ -59,6 +59,17 @@ def existing_keys(connection: Connection, table: Table, column: str) -> set[Any]
     """Every stored value of one (key) column."""
     quote = connection.dialect.identifier_preparer.quote
     return {row[0] for row in _fetch_all(connection, f"SELECT {quote(column)} FROM {quote(table.name)}")}
+
+
+def existing_owners(
+    connection: Connection, table: Table, column: str, key: tuple[str, ...]
+) -> dict[Any, Any]:
+    """Every stored non-empty value of a unique column and the natural key (see `key_of`) holding it."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in (column, *key))
+    query = f"SELECT {names} FROM {quote(table.name)} WHERE {quote(column)} IS NOT NULL"
+    rows = _fetch_all(connection, query)
+    return {row[0]: (row[1] if len(key) == 1 else tuple(row[1:])) for row in rows}
 
 
 def _fetch_all(connection: Connection, query: str) -> list[Any]:
