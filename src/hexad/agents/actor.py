@@ -1,6 +1,7 @@
 """`AgentActor`: an agent behind a durable mailbox, run by the event that reaches it.
 
-A `data.imported` event for an entity the agent reads starts a full run; one of the agent's trigger
+A `data.imported` event for an entity the agent reads, or the nightly `Scheduled Event`, starts a
+full run; one of the agent's trigger
 events starts a run for the subject it names (`subject_id`, else `client_id`, else `vendor_id` in the
 detail); anything else is acknowledged and ignored. The analysis runs in a worker thread, so the
 event loop keeps serving other actors meanwhile. A failure propagates: the supervisor restarts the
@@ -58,6 +59,8 @@ class AgentActor(Actor):
         event = event_of(message)
         detail_type = event.get("detail-type") or event.get("DetailType")
         detail = event.get("detail") or event.get("Detail") or {}
+        if detail_type == "Scheduled Event":
+            return await self._run(None)
         if detail_type == "data.imported":
             if detail.get("entity") not in self.agent.reads:
                 return None

@@ -1,9 +1,10 @@
 """The cross-agent event rules, as data: which events reach which agent's mailbox.
 
-Each agent gets one rule for `data.imported` of the entities it reads and, when it has triggers, one
-rule for its trigger events (the seed's cross-agent rules: a CPI margin change asks RAM to re-plan,
-an SPO opportunity asks SLI for a compliance check, a VCM renewal asks DSA for a vendor spend
-analysis). Install them with `await install_rules(bus)`; re-installing replaces them (idempotent).
+Each agent gets one rule for `data.imported` of the entities it reads, a nightly schedule rule (a
+`Scheduled Event` for a full run) and, when it has triggers, one rule for its trigger events (the
+seed's cross-agent rules: a CPI margin change asks RAM to re-plan, an SPO opportunity asks SLI for a
+compliance check, a VCM renewal asks DSA for a vendor spend analysis). Install them with
+`await install_rules(bus)`; re-installing replaces them (idempotent).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from typing import Any, Protocol
 from hexad.agents.registry import AGENTS
 from hexad.ports.bus import Rule, Target
 
-__all__ = ["RuleSink", "agent_rules", "install_rules", "mailbox_target"]
+__all__ = ["NIGHTLY", "RuleSink", "agent_rules", "install_rules", "mailbox_target"]
+
+NIGHTLY = "cron(0 2 * * ? *)"
+"""When every agent makes its full run even if no data arrived (02:00 UTC): trends move with time."""
 
 
 class RuleSink(Protocol):
@@ -34,7 +38,7 @@ def _imported_pattern(reads: tuple[str, ...]) -> dict[str, Any]:
 
 
 def agent_rules() -> list[Rule]:
-    """One or two rules per registered agent."""
+    """Two or three rules per registered agent."""
     rules: list[Rule] = []
     for name, factory in sorted(AGENTS.items()):
         agent = factory()
@@ -43,6 +47,14 @@ def agent_rules() -> list[Rule]:
                 name=f"{name}-data-imported",
                 event_pattern=_imported_pattern(agent.reads),
                 description=f"{agent.title}: a full run when data it reads is imported",
+                targets=(mailbox_target(name),),
+            )
+        )
+        rules.append(
+            Rule(
+                name=f"{name}-nightly",
+                schedule_expression=NIGHTLY,
+                description=f"{agent.title}: the nightly full run",
                 targets=(mailbox_target(name),),
             )
         )

@@ -74,6 +74,8 @@ def test_rules_route_imports_and_triggers_to_mailboxes() -> None:
     assert rules["sli-triggers"].event_pattern == {"detail-type": ["sales.opportunity.identified"]}
     assert rules["dsa-triggers"].event_pattern == {"detail-type": ["contract.renewal.due"]}
     assert "cpi-triggers" not in rules
+    assert rules["dsa-nightly"].schedule_expression == "cron(0 2 * * ? *)"
+    assert rules["dsa-nightly"].targets[0].destination == "dsa"
 
 
 async def test_install_rules_puts_each_rule() -> None:
@@ -106,11 +108,12 @@ async def test_actor_runs_a_full_run_on_import_and_a_subject_run_on_trigger(fram
         imported = {"detail-type": "data.imported", "detail": {"entity": "licence_subscriptions"}}
         trigger = {"detail-type": "sales.opportunity.identified", "detail": {"client_id": "CL-0001"}}
         other = {"detail-type": "spend.anomaly.detected", "detail": {"client_id": "CL-0001"}}
-        for event in (imported, trigger, other):
+        nightly = {"detail-type": "Scheduled Event", "source": "hexad.scheduler", "detail": {}}
+        for event in (imported, trigger, other, nightly):
             await actor.receive(event, None)  # type: ignore[arg-type]
     finally:
         actor_module.arun_agent = original
-    assert calls == [("sli", None), ("sli", "CL-0001")]
+    assert calls == [("sli", None), ("sli", "CL-0001"), ("sli", None)]
 
 
 async def test_actor_in_a_system_answers_with_the_report(frames: FrameSource, monkeypatch: Any) -> None:
