@@ -24,7 +24,8 @@ every file given. Folders are read one level deep. Formats: CSV (UTF-8, a header
   counting the header as line 1.
 - Imports are idempotent upserts by each entity's natural key: a row already stored with the same
   values is reported as unchanged, a changed row as updated. A file may hold any subset of rows.
-- Columns not listed below are refused; optional columns may be left out or left empty.
+- Columns not listed below are refused; optional columns may be left out or left empty. A column marked
+  unique (`invoices.invoice_number`) may not hold a value another row already has.
 - References (`client_id` in `tickets`, ...) must name a row already imported or in the same import;
   entities are written in this order whatever order the files are given in: {order}.
 - Formats of values: money and decimals with at most 2 places (`1234.50`), dates `YYYY-MM-DD`,
@@ -54,6 +55,8 @@ def _entity_section(spec: EntitySpec) -> str:
     ]
     for column in spec.columns:
         kind = spec.kinds[column].description
+        if entity_table(spec.name).c[column].unique:
+            kind += "; unique"
         if column in references:
             target = references[column]
             kind += f"; a `{target.table.name}.{target.name}`"
