@@ -144,18 +144,35 @@ WHERE m.seq = ANY(%(chosen)s)
 RETURNING {_MESSAGE_COLUMNS}
 """
 
+# opens the windows of new (or ended) deduplication ids; returns only the ids this send opened
 _CLAIM_DEDUPLICATION = """
 INSERT INTO queue_deduplication AS d (queue, deduplication_id, message_id, expires_at)
-VALUES (%s, %s, %s, %s)
+SELECT %(queue)s, ids.deduplication_id, ids.message_id, %(expires)s
+FROM unnest(%(ids)s::text[], %(message_ids)s::text[]) AS ids (deduplication_id, message_id)
 ON CONFLICT (queue, deduplication_id) DO UPDATE
     SET message_id = excluded.message_id, expires_at = excluded.expires_at
-    WHERE d.expires_at <= %s
-RETURNING message_id
+    WHERE d.expires_at <= %(now)s
+RETURNING deduplication_id, message_id
+"""
+_OPEN_WINDOWS = """
+SELECT deduplication_id, message_id FROM queue_deduplication
+WHERE queue = %s AND deduplication_id = ANY(%s)
+"""
+_LOCK_GROUPS = """
+SELECT pg_advisory_xact_lock(key) FROM (
+    SELECT DISTINCT hashtextextended(text, 0) AS key FROM unnest(%s::text[]) AS text ORDER BY key OFFSET 0
+) AS keys
 """
 
-_INSERT_MESSAGE = """
+# one statement for the whole batch, rows in the order given (their `seq` is the arrival order)
+_INSERT_MESSAGES = """
 INSERT INTO queue_messages (queue, message_id, body, attributes, group_id, deduplication_id, sent_at,
-    visible_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    visible_at)
+SELECT %(queue)s, message_id, body, attributes, group_id, deduplication_id, %(now)s, visible_at
+FROM unnest(%(message_ids)s::text[], %(bodies)s::text[], %(attributes)s::text[], %(groups)s::text[],
+    %(dedups)s::text[], %(visible_at)s::float8[])
+    WITH ORDINALITY AS m (message_id, body, attributes, group_id, deduplication_id, visible_at, position)
+ORDER BY position
 """
 
 _UPSERT_QUEUE = f"""
@@ -203,9 +220,14 @@ def _group_key(queue: str, group: str) -> str:
 
 
 def _lock_groups(conn: Connection, keys: Iterable[tuple[str, str | None]]) -> None:
-    """Take the FIFO group locks of (queue, group) pairs, waiting, in sorted order (no deadlocks)."""
-    for queue, group in sorted({(queue, group) for queue, group in keys if group is not None}):
-        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_group_key(queue, group),))
+    """Take the FIFO group locks of (queue, group) pairs, waiting, in one statement.
+
+    The locks are taken in the order of their numeric keys, the same order in every session, so two
+    senders of overlapping groups cannot deadlock.
+    """
+    texts = sorted({_group_key(queue, group) for queue, group in keys if group is not None})
+    if texts:
+        conn.execute(_LOCK_GROUPS, (texts,))
 
 
 def _try_lock_group(conn: Connection, queue: str, group: str) -> bool:
@@ -295,22 +317,23 @@ class PostgresQueueBackend:
             config = _find_queue(conn, queue)
             self._sweep(conn, queue, now, now - config.retention_seconds)
             _lock_groups(conn, ((queue, message.group_id) for message in messages))
-            known: dict[str, str] = {}
+            known, opened = _claim_ids(conn, queue, messages, now)
             ids: list[str] = []
             rows: list[tuple[Any, ...]] = []
             for message in messages:
                 dedup = message.deduplication_id
-                if dedup is not None and dedup in known:
-                    ids.append(known[dedup])
-                    continue
-                message_id, fresh = _claim_id(conn, queue, dedup, now)
-                if dedup is not None:
-                    known[dedup] = message_id
+                message_id = str(uuid.uuid4()) if dedup is None else known[dedup]
                 ids.append(message_id)
-                if fresh:
-                    rows.append(_row(queue, message_id, message, now))
+                if dedup is None or dedup in opened:
+                    rows.append(_row(message_id, message, now))
+                if dedup is not None:
+                    opened.discard(dedup)  # a duplicate later in the batch is stored once
             if rows:
-                conn.cursor().executemany(_INSERT_MESSAGE, rows)
+                columns = ("message_ids", "bodies", "attributes", "groups", "dedups", "visible_at")
+                arrays = {
+                    name: list(values) for name, values in zip(columns, zip(*rows, strict=True), strict=True)
+                }
+                conn.execute(_INSERT_MESSAGES, {"queue": queue, "now": now, **arrays})
         return ids
 
     async def receive(
@@ -439,25 +462,36 @@ class PostgresQueueBackend:
             raise _stale(queue, receipt_handle)
 
 
-def _claim_id(conn: Connection, queue: str, dedup: str | None, now: float) -> tuple[str, bool]:
-    """A new message id, or (False) the id of the message that opened `dedup`'s still-open window."""
-    message_id = str(uuid.uuid4())
-    if dedup is None:
-        return message_id, True
-    expires = now + DEDUPLICATION_WINDOW_SECONDS
-    if conn.execute(_CLAIM_DEDUPLICATION, (queue, dedup, message_id, expires, now)).fetchone():
-        return message_id, True
-    row = conn.execute(
-        "SELECT message_id FROM queue_deduplication WHERE queue = %s AND deduplication_id = %s",
-        (queue, dedup),
-    ).fetchone()
-    if row is None:  # cannot happen: the conflicting row is committed and only a sweep deletes it
-        raise RuntimeStoreError(f"queue {queue!r}: deduplication id {dedup!r} vanished while sending")
-    return str(row["message_id"]), False
+def _claim_ids(
+    conn: Connection, queue: str, messages: Sequence[OutgoingMessage], now: float
+) -> tuple[dict[str, str], set[str]]:
+    """The message id of every deduplication id in `messages`, and the ids whose window this send opens.
+
+    An id whose window is still open keeps the id of the message that opened it. Of two concurrent
+    sends of one id, the second's insert waits for the first to commit, then finds its window open.
+    """
+    dedups = list(dict.fromkeys(m.deduplication_id for m in messages if m.deduplication_id is not None))
+    if not dedups:
+        return {}, set()
+    parameters = {
+        "queue": queue, "ids": dedups, "message_ids": [str(uuid.uuid4()) for _ in dedups],
+        "expires": now + DEDUPLICATION_WINDOW_SECONDS, "now": now,
+    }  # fmt: skip
+    claimed = {
+        row["deduplication_id"]: row["message_id"] for row in conn.execute(_CLAIM_DEDUPLICATION, parameters)
+    }
+    known = dict(claimed)
+    others = [dedup for dedup in dedups if dedup not in claimed]
+    if others:
+        for row in conn.execute(_OPEN_WINDOWS, (queue, others)):
+            known[row["deduplication_id"]] = row["message_id"]
+    missing = [dedup for dedup in dedups if dedup not in known]
+    if missing:  # cannot happen: a conflicting window is committed and only a sweep deletes it
+        raise RuntimeStoreError(f"queue {queue!r}: deduplication ids {missing} vanished while sending")
+    return known, set(claimed)
 
 
-def _row(queue: str, message_id: str, message: OutgoingMessage, now: float) -> tuple[Any, ...]:
+def _row(message_id: str, message: OutgoingMessage, now: float) -> tuple[Any, ...]:
     attributes = json.dumps(dict(message.attributes)) if message.attributes else None
     visible_at = now + (message.delay_seconds or 0.0)
-    return (queue, message_id, message.body, attributes, message.group_id, message.deduplication_id,
-            now, visible_at)  # fmt: skip
+    return (message_id, message.body, attributes, message.group_id, message.deduplication_id, visible_at)
