@@ -13,7 +13,7 @@ from hexad.agents.registry import agent_actor_factories
 from hexad.agents.rules import agent_rules, install_rules
 from hexad.agents.service import reference_date_of, run_agent
 from hexad.config import load_settings
-from hexad.errors import AgentError
+from hexad.errors import AgentError, NotFoundError
 from hexad.ports.bus import Rule
 from hexad.runtime.actors import ActorSystem
 
@@ -131,3 +131,30 @@ async def test_actor_in_a_system_answers_with_the_report(frames: FrameSource, mo
     await system.shutdown()
     assert report.subject_id == "CL-0001"
     assert report.agent == "sli"
+
+
+async def test_rules_install_on_the_embedded_bus() -> None:
+    from hexad.wiring import event_bus
+
+    bus = event_bus(load_settings())
+    installed = await install_rules(bus)
+    assert {r.name for r in installed} == {r.name for r in agent_rules()}
+    again = await install_rules(bus)
+    assert len(again) == len(installed)
+
+
+async def test_an_import_event_reaches_the_agents_mailboxes() -> None:
+    from hexad.runtime.bus import mailbox_queue
+    from hexad.wiring import event_bus, queue_service
+
+    settings = load_settings()
+    bus = event_bus(settings)
+    await install_rules(bus)
+    entry = {"Source": "hexad.ingest", "DetailType": "data.imported", "Detail": {"entity": "expenses"}}
+    await bus.put_events([entry])
+    await bus.dispatch_pending()
+    queues = queue_service(settings)
+    [message] = await queues.receive(mailbox_queue("dsa"), max_messages=10)
+    assert json.loads(message.body)["detail"]["entity"] == "expenses"
+    with pytest.raises(NotFoundError):  # nothing was routed to SLI, so its mailbox was never created
+        await queues.receive(mailbox_queue("sli"), max_messages=10)
