@@ -132,7 +132,12 @@ def _report(
         naive_cells = (f"{_median(naive, 0):.2f}", f"{_median(naive, 1):.2f}") if naive else ("-", "-")
         met = "yes" if precision >= 0.85 and recall >= 0.85 else "NO"
         table.add_row(kind, f"{precision:.2f}", f"{recall:.2f}", met, *naive_cells)
-        results[kind] = {"precision": round(precision, 4), "recall": round(recall, 4)}
+        results[kind] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "worst_seed_precision": round(min(p for p, _ in per_kind[kind]), 4),
+            "worst_seed_recall": round(min(r for _, r in per_kind[kind]), 4),
+        }
         if naive:
             results[kind] |= {
                 "naive_precision": round(_median(naive, 0), 4),
