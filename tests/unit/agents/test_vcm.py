@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,27 @@ async def test_reminders_are_scheduled_once_per_offset_and_replaced_on_rerun(tmp
         "contract-CT-0001-notice-30d", "contract-CT-0001-notice-60d", "contract-CT-0003-notice-30d",
         "contract-CT-0003-notice-60d", "contract-CT-0003-notice-90d",
     ]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="Tesseract is not installed (make setup installs it)"
+)
+def test_terms_read_by_ocr_are_trusted_less(tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    lines = ["The total contract value is USD 36,000.00, invoiced", "in accordance with Schedule A."]
+    page = Image.new("L", (1240, 1754), 255)
+    for i, line in enumerate(lines):
+        ImageDraw.Draw(page).text((90, 120 + i * 44), line, fill=0, font=ImageFont.load_default(size=28))
+    pdf = canvas.Canvas(str(tmp_path / "scan.pdf"), pagesize=A4, invariant=1)
+    pdf.drawImage(ImageReader(page), 0, 0, width=A4[0], height=A4[1])
+    pdf.save()
+    (tmp_path / "text.txt").write_text(" ".join(lines))
+    scanned = extract_contract(tmp_path / "scan.pdf", as_of=TODAY).terms.fields["value"]
+    typed = extract_contract(tmp_path / "text.txt", as_of=TODAY).terms.fields["value"]
+    assert scanned.value == typed.value == 36000
+    assert scanned.confidence < typed.confidence
