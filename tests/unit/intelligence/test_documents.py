@@ -46,6 +46,7 @@ def test_text_pdf_is_read_from_its_text_layer(tmp_path: Path) -> None:
     assert document.pages == 1 and document.ocr_pages == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not ocr_available(), reason="Tesseract is not installed (make setup installs it)")
 def test_scanned_pdf_is_read_with_ocr(tmp_path: Path) -> None:
     document = extract_text(_scanned_pdf(tmp_path / "scan.pdf", ["SUPPORT AGREEMENT", SENTENCE]))
