@@ -82,7 +82,12 @@ def test_groups_stay_ordered_and_single_flight_while_sends_and_receives_race(
         thread.join(timeout=120)
     assert overlaps == []
     assert sum(map(len, processed.values())) == total
-    for group, bodies in processed.items():  # each sender's messages of a group in its send order
+    assert_each_sender_in_order(processed)
+
+
+def assert_each_sender_in_order(processed: dict[str, list[str]]) -> None:
+    """Each sender's messages of a group were processed in its send order, each once."""
+    for group, bodies in processed.items():
         for sender in SENDERS:
             indexes = [int(body.split(":")[1]) for body in bodies if body.startswith(f"{sender}:")]
             assert indexes == sorted(indexes), (group, sender, indexes)
