@@ -21,7 +21,17 @@ from hexad.api.live import LiveHub
 from hexad.api.live import router as live_router
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from hexad.api.problems import install_problem_handlers
-from hexad.api.routers import auth, clients, events, findings, imports, runtime, users, workflows
+from hexad.api.routers import (
+    auth,
+    clients,
+    contracts,
+    events,
+    findings,
+    imports,
+    runtime,
+    users,
+    workflows,
+)
 from hexad.auth.keys import signing_secret, user_pool
 from hexad.auth.ratelimit import API_LIMIT, CALLER_LIMIT, Limit, RateLimiter
 from hexad.auth.stores import SqlAuditLog
@@ -45,6 +55,7 @@ API_ROUTERS = (
     clients.router,
     imports.router,
     workflows.router,
+    contracts.router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)
