@@ -53,6 +53,15 @@ def _masked(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
+def _connect_error(url: str, timeout: float) -> str | None:
+    """Why a direct connection fails (the pool only says it timed out), or None if it works now."""
+    try:
+        psycopg.connect(url, connect_timeout=max(1, int(timeout))).close()
+    except psycopg.Error as exc:
+        return str(exc).strip()
+    return None
+
+
 class PostgresDatabase:
     """A pool of connections to one PostgreSQL database (and optionally one schema in it)."""
 
@@ -89,7 +98,8 @@ class PostgresDatabase:
             self._pool.open(wait=True, timeout=connect_timeout)
         except PoolTimeout as exc:
             self._pool.close()
-            raise RuntimeStoreError(f"cannot connect to PostgreSQL at {_masked(self.url)}: {exc}") from exc
+            reason = _connect_error(self.url, connect_timeout) or str(exc)
+            raise RuntimeStoreError(f"cannot connect to PostgreSQL at {_masked(self.url)}: {reason}") from exc
         self._schemas: set[str] = set()
 
     @property
