@@ -1,7 +1,7 @@
 """/api/v1/clients on the demo data: profitability per client, filters, sorting, paging, the cache."""
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +22,7 @@ Headers = Callable[..., dict[str, str]]
 @pytest.fixture
 def app(_isolated_home: Path) -> FastAPI:
     install_demo_database(_isolated_home)
-    return create_app(load_settings(), clock=ManualClock())
+    return create_app(load_settings(), clock=ManualClock(datetime(2027, 1, 1, tzinfo=UTC)))
 
 
 def _all(client: TestClient, headers: dict[str, str], **params: object) -> list[dict[str, object]]:
@@ -118,16 +118,16 @@ def test_profitability_is_cached_until_an_import_event_or_the_ttl(
     headers = token_for("admin")
     for _ in range(3):
         assert client.get("/api/v1/clients", headers=headers).status_code == 200
-    cache = app.state.client_profitability
-    assert cache.builds == 1
+    cache = app.state.analysis
+    assert cache.builds == {"clients": 1}
     other = {"Source": "hexad.test", "DetailType": "something.happened", "Detail": {}}
     client.post("/api/v1/events", json={"entries": [other]}, headers=headers)
     client.get("/api/v1/clients", headers=headers)
-    assert cache.builds == 1
+    assert cache.builds == {"clients": 1}
     imported = {"Source": "hexad.ingest", "DetailType": "data.imported", "Detail": {"entity": "invoices"}}
     client.post("/api/v1/events", json={"entries": [imported]}, headers=headers)
     client.get("/api/v1/clients", headers=headers)
-    assert cache.builds == 2
+    assert cache.builds == {"clients": 2}
     app.state.clock.advance(61)
     client.get("/api/v1/clients/CL-0001", headers=headers)
-    assert cache.builds == 3
+    assert cache.builds == {"clients": 3}

@@ -1,18 +1,17 @@
 """/api/v1/clients: every client with its profitability (latest month and trailing 12 months).
 
 Computing profitability reads every time entry and invoice (`hexad.agents.cpi.monthly_profitability`),
-far too slow to do per request, so each app keeps the monthly frame in a `ProfitabilityCache`. The
-cache is rebuilt when a `data.imported` event newer than the last build is in the bus archive (an
-import in any process archives one) or when it is older than `ttl_seconds`, whichever comes first.
+far too slow to do per request, so each app keeps the result in its `AnalysisCache` (rebuilt after
+a newer import or 60 s) with each client's figures and monthly rows ready to serve.
 Lists are sorted and paged in memory over the cached summaries (a few thousand clients at most):
 keyset cursors hold the sort value and client id of the last row, so pages stay stable.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -20,19 +19,17 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from hexad.agents.base import FrameSource
 from hexad.agents.cpi import monthly_profitability
 from hexad.agents.findings import FindingStore
-from hexad.agents.frames import frames_from_database
 from hexad.api.pagination import MAX_LIMIT, Cursor, decode_cursor, encode_cursor
+from hexad.api.routers.analysis import analysis_cache
 from hexad.api.routers.findings import FindingOut
 from hexad.api.security import Principal, require
-from hexad.config import Settings
 from hexad.domain.models import Client
 from hexad.errors import NotFoundError, ValidationError
-from hexad.runtime.bus import EventBus
-from hexad.runtime.clock import Clock
 
-__all__ = ["ClientSummary", "Figures", "Profitability", "ProfitabilityCache", "router", "summarise"]
+__all__ = ["ClientSummary", "Figures", "Profitability", "build_profitability", "router", "summarise"]
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
 
@@ -44,7 +41,6 @@ _MONTH_COLUMNS = (
     "gross_margin", "margin", "effective_hourly_rate", "contribution_rate", "fixed_fee_efficiency",
 )  # fmt: skip
 _SUMMARY_COLUMNS = ("client_id", "name", "tier", "status", "industry", "city", "country")
-_SCAN_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -55,49 +51,14 @@ class Profitability:
     months: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-class ProfitabilityCache:
-    """Client profitability of one app, rebuilt on a newer import or after `ttl_seconds`."""
-
-    def __init__(self, settings: Settings, bus: EventBus, clock: Clock, ttl_seconds: float = 60.0) -> None:
-        self._settings, self._bus, self._clock, self._ttl = settings, bus, clock, ttl_seconds
-        self._current: Profitability | None = None
-        self._built_at = 0.0
-        self._seen_sequence = 0
-        self._lock = asyncio.Lock()
-        self.builds = 0
-
-    async def get(self) -> Profitability:
-        """The current profitability, rebuilt first when stale."""
-        if self._current is not None and not await self._stale():
-            return self._current
-        async with self._lock:
-            if self._current is None or await self._stale():
-                self._seen_sequence = await self._bus.store.last_sequence("default")
-                self._current = await asyncio.to_thread(self._build)
-                self._built_at = self._clock.time()
-                self.builds += 1
-            return self._current
-
-    async def _stale(self) -> bool:
-        if self._clock.time() - self._built_at >= self._ttl:
-            return True
-        while True:
-            page = await self._bus.archived_after("default", self._seen_sequence, _SCAN_PAGE)
-            if not page:
-                return False
-            self._seen_sequence = page[-1].sequence
-            if any(item.event.detail_type == "data.imported" for item in page):
-                self._built_at = float("-inf")  # stays stale until rebuilt, whoever asks next
-                return True
-
-    def _build(self) -> Profitability:
-        source = frames_from_database(self._settings)
-        frame = monthly_profitability({name: source(name) for name in _FRAME_ENTITIES})
-        months = {
-            str(client_id): [_json_row(r) for r in rows[list(_MONTH_COLUMNS)].to_dict(orient="records")]
-            for client_id, rows in frame.groupby("client_id")
-        }
-        return Profitability(summarise(frame), months)
+def build_profitability(frames: FrameSource, reference: date) -> Profitability:
+    """Profitability of every client from the entities (the analysis cache runs this in a thread)."""
+    frame = monthly_profitability({name: frames(name) for name in _FRAME_ENTITIES})
+    months = {
+        str(client_id): [_json_row(r) for r in rows[list(_MONTH_COLUMNS)].to_dict(orient="records")]
+        for client_id, rows in frame.groupby("client_id")
+    }
+    return Profitability(summarise(frame, reference), months)
 
 
 class Figures(BaseModel):
@@ -159,11 +120,11 @@ def _figures(rows: pd.DataFrame, period: str) -> Figures | None:
     )
 
 
-def summarise(frame: pd.DataFrame) -> dict[str, tuple[Figures | None, Figures | None]]:
-    """Per client: figures of the newest month in the data and of the 12 months ending with it."""
+def summarise(frame: pd.DataFrame, reference: date) -> dict[str, tuple[Figures | None, Figures | None]]:
+    """Per client: figures of the reference date's month and of the 12 months ending with it."""
     if frame.empty:
         return {}
-    latest = str(frame["month"].max())
+    latest = reference.strftime("%Y-%m")
     first = str(pd.Period(latest, freq="M") - 11)
     window = frame[(frame["month"] >= first) & (frame["month"] <= latest)]
     result: dict[str, tuple[Figures | None, Figures | None]] = {}
@@ -216,14 +177,9 @@ def _page(items: list[ClientSummary], sort: str, limit: int, cursor: str | None)
     return ClientPage(items=page, next_cursor=next_cursor)
 
 
-def profitability_cache(request: Request) -> ProfitabilityCache:
-    """The app's cache, made on first use."""
-    state = request.app.state
-    cache: ProfitabilityCache | None = getattr(state, "client_profitability", None)
-    if cache is None:
-        cache = ProfitabilityCache(state.settings, state.bus, state.clock)
-        state.client_profitability = cache
-    return cache
+async def profitability(request: Request) -> Profitability:
+    """The app's cached client profitability."""
+    return await analysis_cache(request).get("clients", build_profitability)
 
 
 def _client_rows(request: Request, client_id: str | None = None) -> list[dict[str, Any]]:
@@ -268,7 +224,7 @@ async def list_clients(
     if sort.lstrip("-") not in SortField.__args__:  # type: ignore[attr-defined]
         fields = ", ".join(SortField.__args__)  # type: ignore[attr-defined]
         raise ValidationError(f"sort: expected one of {fields} (optionally prefixed with '-'), got {sort!r}")
-    figures = (await profitability_cache(request).get()).figures
+    figures = (await profitability(request)).figures
     rows = [row for row in _client_rows(request) if _matches(row, tier, status, q)]
     return _page([_summary(row, figures) for row in rows], sort, limit, cursor)
 
@@ -282,8 +238,8 @@ async def get_client(
     if not rows:
         raise NotFoundError(f"no client with id {client_id!r}")
     row = rows[0]
-    profitability = await profitability_cache(request).get()
-    summary = _summary(row, profitability.figures)
+    found = await profitability(request)
+    summary = _summary(row, found.figures)
     store: FindingStore = request.app.state.findings
     findings = store.list(subject_id=client_id, status="open", limit=MAX_LIMIT)
     return ClientDetail(
@@ -293,7 +249,7 @@ async def get_client(
         end_date=None if row["end_date"] is None else row["end_date"].isoformat(),
         seats=row["seats"],
         endpoints=row["endpoints"],
-        months=profitability.months.get(client_id, []),
+        months=found.months.get(client_id, []),
         open_findings=[FindingOut(**f.__dict__) for f in findings],
     )
 
