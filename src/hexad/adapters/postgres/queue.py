@@ -339,7 +339,7 @@ class PostgresQueueBackend:
     async def receive(
         self, queue: str, max_messages: int, visibility_timeout: float, now: float
     ) -> list[Message]:
-        with self._db.transaction() as conn:
+        with self._db.transaction(durable=False) as conn:  # lost in a crash = received by nobody
             config = _find_queue(conn, queue)
             cutoff = now - config.retention_seconds
             self._sweep(conn, queue, now, cutoff)
@@ -359,7 +359,7 @@ class PostgresQueueBackend:
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
         sequences = [_sequence(handle) for handle in receipt_handles]
-        with self._db.transaction() as conn:
+        with self._db.transaction(durable=False) as conn:  # lost in a crash = delivered once more
             conn.execute(
                 "DELETE FROM queue_messages WHERE queue = %s AND (seq, receipt_handle) IN "
                 "(SELECT * FROM unnest(%s::bigint[], %s::text[]))",
