@@ -1,7 +1,7 @@
 """Plain text out of the documents an MSP receives: text PDFs, scanned PDFs, DOCX and plain text.
 
 A PDF page with a text layer is read with pdfplumber; a page without one (a scan) is rendered at
-200 DPI and read by Tesseract through pytesseract, after a median filter that removes the speckle
+300 DPI and read by Tesseract through pytesseract, after a median filter that removes the speckle
 scanners leave (without it Tesseract drops digits next to specks). The size is bounded before any
 parsing so a hostile upload cannot exhaust memory, and every document is identified by the SHA-256
 of its bytes so the same file added twice is recognised as a duplicate.
@@ -30,7 +30,7 @@ __all__ = [
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".txt", ".text", ".md")
 _MIN_LAYER_CHARS = 20
-_OCR_RESOLUTION = 200
+_OCR_RESOLUTION = 300
 
 Method = Literal["pdf-text", "pdf-ocr", "pdf-mixed", "docx", "text"]
 
