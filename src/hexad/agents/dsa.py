@@ -10,8 +10,8 @@
   one, or the same vendor and amount within `duplicate_window_days` when invoice numbers are missing.
 - `unusual_vendor`: a payment of at least `unusual_min_amount` to a vendor outside the vendor master.
 - `budget_at_risk` (subject `department|category|year`): year-to-date spend above `at_risk_ratio` x
-  the budget of those months, or the forecast for the year (to date + the next 3 months' forecast,
-  with an 80% prediction interval) above that ratio x the year's budget.
+  the budget of those months, or the year (to date + the next 3 months' forecast) above that ratio x
+  the year's budget even at the low end of the forecast's 80% prediction interval.
 """
 
 from __future__ import annotations
@@ -179,13 +179,15 @@ class DepartmentalSpendAgent:
             projected = ytd_spend + point
             ytd_ratio = ytd_spend / ytd_budget if ytd_budget else 0.0
             year_ratio = projected / annual if annual else 0.0
-            if ytd_ratio > self.at_risk_ratio or year_ratio > self.at_risk_ratio:
+            low_ratio = (ytd_spend + low) / annual if annual else 0.0
+            if ytd_ratio > self.at_risk_ratio or low_ratio > self.at_risk_ratio:
                 figures = {"department": department, "category": category, "months": done,
                            "budget_to_date": round(ytd_budget, 2), "spend_to_date": round(ytd_spend, 2),
                            "ratio_to_date": round(ytd_ratio, 4), "annual_budget": round(annual, 2),
                            "forecast_next_3_months": round(point, 2), "forecast_interval_80": [round(low, 2),
                            round(high, 2)], "projected_year_spend": round(projected, 2),
-                           "projected_ratio": round(year_ratio, 4)}  # fmt: skip
+                           "projected_ratio": round(year_ratio, 4),
+                           "projected_ratio_low": round(low_ratio, 4)}  # fmt: skip
                 findings.append(_at_risk(f"{department}|{category}|{year}", figures))
         return findings
 
@@ -263,7 +265,7 @@ def _unusual_vendor(row: Any, first_seen: Any) -> FindingDraft:
 
 
 def _at_risk(subject: str, figures: dict[str, Any]) -> FindingDraft:
-    ratio = max(figures["ratio_to_date"], figures["projected_ratio"])
+    ratio = max(figures["ratio_to_date"], figures["projected_ratio_low"])
     score = min(1.0, 0.4 + (ratio - 1))
     return FindingDraft(
         kind="budget_at_risk", subject_type="budget", subject_id=subject,
