@@ -28,7 +28,9 @@ from hexad.api.routers import (
     events,
     findings,
     imports,
+    licences,
     runtime,
+    spend,
     users,
     workflows,
 )
@@ -56,6 +58,8 @@ API_ROUTERS = (
     imports.router,
     workflows.router,
     contracts.router,
+    licences.router,
+    spend.router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)

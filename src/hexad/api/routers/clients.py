@@ -9,10 +9,10 @@ keyset cursors hold the sort value and client id of the last row, so pages stay 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -22,12 +22,13 @@ from pydantic import BaseModel
 from hexad.agents.base import FrameSource
 from hexad.agents.cpi import monthly_profitability
 from hexad.agents.findings import FindingStore
-from hexad.api.pagination import MAX_LIMIT, Cursor, decode_cursor, encode_cursor
+from hexad.api.pagination import MAX_LIMIT
 from hexad.api.routers.analysis import analysis_cache
 from hexad.api.routers.findings import FindingOut
+from hexad.api.routers.listing import check_sort, keyset_page
 from hexad.api.security import Principal, require
 from hexad.domain.models import Client
-from hexad.errors import NotFoundError, ValidationError
+from hexad.errors import NotFoundError
 
 __all__ = ["ClientSummary", "Figures", "Profitability", "build_profitability", "router", "summarise"]
 
@@ -136,10 +137,10 @@ def summarise(frame: pd.DataFrame, reference: date) -> dict[str, tuple[Figures |
     return result
 
 
-SortField = Literal[
+_SORT_FIELDS = (
     "name", "client_id", "revenue", "cost", "margin_pct", "effective_hourly_rate",
     "t12m_revenue", "t12m_cost", "t12m_margin_pct", "t12m_effective_hourly_rate",
-]  # fmt: skip
+)  # fmt: skip
 
 
 def _sort_value(item: ClientSummary, field: str) -> Any:
@@ -149,31 +150,16 @@ def _sort_value(item: ClientSummary, field: str) -> Any:
     return None if figures is None else getattr(figures, field.removeprefix("t12m_"))
 
 
-def _key(field: str, descending: bool) -> Callable[[Any, str], tuple[Any, ...]]:
-    """An ascending sort key over (value, id): nulls last, descending numbers negated."""
-    if field in ("name", "client_id"):
-        return lambda value, row_id: (str(value).casefold(), row_id)
-    sign = -1 if descending else 1
-    return lambda value, row_id: (value is None, 0 if value is None else sign * value, row_id)
-
-
 def _page(items: list[ClientSummary], sort: str, limit: int, cursor: str | None) -> ClientPage:
-    descending, field = sort.startswith("-"), sort.lstrip("-")
-    key = _key(field, descending)
-    reverse = descending and field in ("name", "client_id")
-    ordered = sorted(items, key=lambda i: key(_sort_value(i, field), i.client_id), reverse=reverse)
-    if cursor is not None:
-        after = decode_cursor(cursor, sort)
-        mark = key(after.value, after.id)
-        after_mark: Callable[[tuple[Any, ...]], bool] = (
-            (lambda k: k < mark) if reverse else (lambda k: k > mark)
-        )
-        ordered = [i for i in ordered if after_mark(key(_sort_value(i, field), i.client_id))]
-    page = ordered[:limit]
-    next_cursor = None
-    if len(ordered) > limit:
-        last = page[-1]
-        next_cursor = encode_cursor(Cursor(sort, _sort_value(last, field), last.client_id))
+    page, next_cursor = keyset_page(
+        items,
+        sort=sort,
+        text_fields=("name", "client_id"),
+        value=_sort_value,
+        ident=lambda item: item.client_id,
+        limit=limit,
+        cursor=cursor,
+    )
     return ClientPage(items=page, next_cursor=next_cursor)
 
 
@@ -221,9 +207,7 @@ async def list_clients(
     cursor: str | None = None,
 ) -> ClientPage:
     """Clients matching every filter with their latest-month and trailing-12-month profitability."""
-    if sort.lstrip("-") not in SortField.__args__:  # type: ignore[attr-defined]
-        fields = ", ".join(SortField.__args__)  # type: ignore[attr-defined]
-        raise ValidationError(f"sort: expected one of {fields} (optionally prefixed with '-'), got {sort!r}")
+    check_sort(sort, _SORT_FIELDS)
     figures = (await profitability(request)).figures
     rows = [row for row in _client_rows(request) if _matches(row, tier, status, q)]
     return _page([_summary(row, figures) for row in rows], sort, limit, cursor)
