@@ -44,6 +44,7 @@ _ERODING_COST_WEIGHT = 3.0
 _TRAVEL_KMH = 50.0
 _PENALTY_UNIT = 10_000.0
 _DEFAULT_HOURS = 2.0
+_MIP_GAP = 0.005  # stop once the plan is proven within 0.5% of the optimum
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,9 @@ def plan_assignments(
 ) -> AssignmentPlan:
     """Solve the assignment; a plan within `time_limit` seconds, proven optimal when the solver gets there.
 
-    `highs` (HiGHS branch and bound through scipy) is the default: on 500 items x 40 technicians it
-    proves a 0.1% gap in 8 s where CP-SAT on two workers stalls 8% higher with a weak bound.
+    `highs` (HiGHS branch and bound through scipy) is the default: it stops once the plan is proven
+    within 0.5% of the optimum (500 items x 40 technicians: 2.5-6 s on two busy cores), where CP-SAT
+    on two workers stays about 5% higher with a weak bound after 8 s.
     `cpsat` (OR-Tools) is kept for comparison and for machines with many cores.
     """
     started = time.perf_counter()
@@ -237,28 +239,36 @@ def _solve_highs(
     from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
     from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 
-    n = len(candidates.pairs)
-    if n == 0:
-        return "OPTIMAL", candidates.penalties, candidates.penalties, {}
-    columns = np.arange(n)
-    items = np.array([i for i, _ in candidates.pairs])
-    techs = np.array([j for _, j in candidates.pairs])
-    once = coo_matrix((np.ones(n), (items, columns)), shape=(len(work.items), n))
-    load = coo_matrix((np.array(candidates.hours), (techs, columns)), shape=(len(work.technicians), n))
+    n, m = len(candidates.pairs), len(work.items)
+    if m == 0:
+        return "OPTIMAL", 0.0, 0.0, {}
+    penalties = np.array([_penalty(item) for item in work.items])
+    items = np.array([i for i, _ in candidates.pairs], dtype=int)
+    techs = np.array([j for _, j in candidates.pairs], dtype=int)
+    # columns: one per feasible pair, then one "left unassigned" column per item, so the solver's
+    # objective is the plan's own (cost + penalties) and its relative gap means what it says
+    costs = np.concatenate([np.array(candidates.coefficients) + penalties[items], penalties])
+    once = coo_matrix(
+        (np.ones(n + m), (np.concatenate([items, np.arange(m)]), np.arange(n + m))), shape=(m, n + m)
+    )
+    load = coo_matrix(
+        (np.array(candidates.hours), (techs, np.arange(n))), shape=(len(work.technicians), n + m)
+    )
     capacity = np.array([t.free_hours for t in work.technicians])
     result = milp(
-        np.array(candidates.coefficients),
-        constraints=[LinearConstraint(once, -np.inf, 1), LinearConstraint(load, -np.inf, capacity)],
-        integrality=np.ones(n),
+        costs,
+        constraints=[LinearConstraint(once, 1, 1), LinearConstraint(load, -np.inf, capacity)],
+        integrality=np.ones(n + m),
         bounds=Bounds(0, 1),
-        options={"time_limit": time_limit, "mip_rel_gap": 1e-4},
+        options={"time_limit": time_limit, "mip_rel_gap": _MIP_GAP},
     )
     if result.x is None:
         return "INFEASIBLE" if result.status == 2 else "UNKNOWN", 0.0, 0.0, {}
-    chosen = {candidates.pairs[k][0]: candidates.pairs[k][1] for k in np.flatnonzero(result.x > 0.5)}
-    objective = float(result.fun) + candidates.penalties
-    bound = float(getattr(result, "mip_dual_bound", result.fun)) + candidates.penalties
-    return ("OPTIMAL" if result.status == 0 else "FEASIBLE"), objective, bound, chosen
+    chosen = {candidates.pairs[k][0]: candidates.pairs[k][1] for k in np.flatnonzero(result.x[:n] > 0.5)}
+    objective = float(result.fun)
+    bound = float(getattr(result, "mip_dual_bound", None) or objective)
+    proven = result.status == 0 and objective - bound <= 1e-6 * max(1.0, abs(objective))
+    return ("OPTIMAL" if proven else "FEASIBLE"), objective, bound, chosen
 
 
 def _solve_cpsat(

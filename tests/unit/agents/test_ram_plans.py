@@ -106,3 +106,10 @@ def test_onsite_work_counts_travel_against_capacity() -> None:
     assert assignment.technician_id == "near"
     assert 305 < haversine_km(40.72, -74.0, 42.36, -71.06) < 310
     assert travel_hours(item, far) > 12  # a round trip of ~612 km at 50 km/h
+
+
+@pytest.mark.parametrize("engine", ["highs", "cpsat"])
+def test_empty_inputs_give_empty_plans(engine: str) -> None:
+    assert plan_assignments(PlanningInput([], [_tech("T1", 50, 8)]), engine=engine).assignments == []
+    plan = plan_assignments(PlanningInput([_item("I1", 1)], []), engine=engine)
+    assert [u.item_id for u in plan.unassigned] == ["I1"] and plan.objective == _penalty(_item("I1", 1))
