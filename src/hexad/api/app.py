@@ -30,6 +30,7 @@ from hexad.api.routers import (
     imports,
     licences,
     runtime,
+    sales,
     spend,
     users,
     workflows,
@@ -60,6 +61,9 @@ API_ROUTERS = (
     contracts.router,
     licences.router,
     spend.router,
+    sales.leads_router,
+    sales.forecast_router,
+    sales.proposals_router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)

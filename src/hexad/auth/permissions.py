@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "workflows:approve": frozenset({"admin", "finance", "service_manager"}),
     "contracts:read": frozenset({"admin", "finance", "service_manager", "viewer"}),
     "contracts:write": frozenset({"admin", "finance"}),
+    "leads:read": frozenset({"admin", "sales", "viewer"}),
     "proposals:read": frozenset({"admin", "sales", "viewer"}),
     "proposals:write": frozenset({"admin", "sales"}),
     "plans:read": frozenset({"admin", "service_manager", "viewer"}),
