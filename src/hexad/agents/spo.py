@@ -26,7 +26,7 @@ from hexad.agents.base import AgentContext, AgentEvent, AgentRun, FindingDraft, 
 from hexad.agents.spo_forecast import MonthForecast, pipeline_forecast
 from hexad.agents.spo_scoring import WinModel, deal_features, train_win_model
 
-__all__ = ["HIGH_VALUE_AMOUNT", "LeadScore", "SalesPipelineAgent", "score_pipeline"]
+__all__ = ["HIGH_VALUE_AMOUNT", "LeadScore", "PipelineScores", "SalesPipelineAgent", "score_pipeline"]
 
 HIGH_VALUE_AMOUNT = 50_000.0
 MIN_RECENT_ACTIVITIES = 3
