@@ -14,8 +14,10 @@ the features' contributions to the log-odds, largest first, with the figures beh
 
 The agreement end date is shown as context but is not a feature: in history an agreement's end and
 the churn are the same event, so the model would learn the answer instead of the warning signs.
-When the history holds too few churned clients to learn from, a transparent weighted score of the
-same symptoms (plus the agreement ending soon) is used instead, and the run's metrics say so.
+When the history holds too few churned clients to learn from (fewer than 3), or the model's
+cross-validated ROC AUC is under `MIN_CV_ROC_AUC` (0.7: past churners showed no warning signs), a
+transparent weighted score of the same symptoms (plus the agreement ending soon) is used instead,
+and the run's metrics say which method ran and what cross-validation measured.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from hexad.agents.base import AgentContext, FindingDraft, FrameSource, severity_
 __all__ = [
     "FEATURES",
     "HORIZON_DAYS",
+    "MIN_CV_ROC_AUC",
     "PROBABILITY_THRESHOLD",
     "ChurnModel",
     "churn_features",
@@ -52,6 +55,8 @@ FEATURES = ("late_days_mean", "satisfaction_drop", "satisfaction_recent", "ticke
 PROBABILITY_THRESHOLD = 0.5
 HORIZON_DAYS = 90
 SYMPTOM_THRESHOLD = 0.55
+MIN_CV_ROC_AUC = 0.7
+"""Below this cross-validated ROC AUC the model has not learned the warning signs and is not used."""
 _WEIGHTS = {"late_days_mean": 0.35, "satisfaction_drop": 0.25, "agreement_ending": 0.25, "ticket_ratio": 0.15}
 _TIERS = {"bronze": 0, "silver": 1, "gold": 2, "platinum": 3}
 _MIN_CHURNED_CLIENTS = 3
@@ -258,19 +263,21 @@ def churn_findings(
     if subject_id is not None:
         features = features[features.index == subject_id]
     model = _model_for(ctx, reference, reuse=subject_id is not None)
-    if model is not None:
+    metrics = (
+        {}
+        if model is None
+        else {f"churn_model_{k}": v for k, v in model.metrics.items() if k.startswith("cv_")}
+    )
+    if model is not None and model.metrics["cv_roc_auc"] >= MIN_CV_ROC_AUC:
         risk = pd.Series(model.probabilities(features), index=features.index)
         factors = model.contributions(features)
         flagged = risk[risk >= model.threshold].index
-        method, metrics = (
-            "model",
-            {f"churn_model_{k}": v for k, v in model.metrics.items() if k.startswith("cv_")},
-        )
+        method = "model"
     else:
         scores = symptom_scores(features)
         risk, factors = scores["score"], scores.drop(columns="score") * pd.Series(_WEIGHTS)
         flagged = risk[risk >= SYMPTOM_THRESHOLD].index
-        method, metrics = "symptom_score", {}
+        method = "symptom_score"
     late = _late_invoices(ctx.frames("invoices"), reference, set(flagged))
     findings = [
         _finding(str(c), features.loc[c], float(risk[c]), factors.loc[c], method, late.get(str(c), []))

@@ -87,3 +87,21 @@ def test_one_client_reuses_the_stored_model(
     assert [f.subject_id for f in findings] == [flagged.subject_id]
     assert findings[0].score == flagged.score
     assert json.loads((lake / "ml-models" / "churn" / "metrics.json").read_text())["trained_at"] == trained_at
+
+
+def test_without_churn_history_the_symptom_score_runs(
+    frames: FrameSource, truth: dict[str, Any], tmp_path: Path
+) -> None:
+    def no_history(entity: str) -> pd.DataFrame:
+        frame = frames(entity)
+        if entity == "clients":
+            frame = frame[frame["status"] != "churned"]
+        return frame
+
+    ctx = AgentContext(no_history, date(2026, 9, 30), tmp_path, load_settings(home=tmp_path))
+    findings, metrics = churn_findings(ctx)
+    assert metrics["churn_method"] == "symptom_score"
+    planted = {s["subject_id"] for s in truth["signals"] if s["kind"] == "churn_risk"}
+    found = {f.subject_id for f in findings}
+    assert len(found & planted) >= 0.8 * len(planted)
+    assert len(found & planted) >= 0.8 * len(found)
