@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,10 +10,8 @@ import typer
 from rich.console import Console
 
 from hexad.config import load_settings
-from hexad.demo.files import COLUMNS
-from hexad.demo.generator import GenerationResult, describe, generate, is_generated
-from hexad.demo.summary import render_summary, summary_data
-from hexad.errors import DemoError
+from hexad.demo.generator import GenerationResult, generate
+from hexad.demo.summary import outcome_data, render_outcome, render_summary, summary_data
 
 __all__ = ["app"]
 
@@ -42,28 +39,15 @@ def run_command(
     fresh: bool = typer.Option(False, "--fresh", help="regenerate the data even if it is already there"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
-    """Generate the demo data into HEXAD_HOME/demo-data (once per seed), import it and summarize."""
-    out = load_settings().home / "demo-data"
-    if fresh or not is_generated(out, seed, clients):
-        result = generate(seed, out, clients=clients, show_progress=not as_json)
+    """Generate the data (once per seed), import it, run the agents on the runtime, score the findings."""
+    from hexad.demo.run import run_demo
+
+    console = None if as_json else Console()
+    outcome = run_demo(load_settings(), seed=seed, clients=clients, fresh=fresh, console=console)
+    if console is None:
+        typer.echo(json.dumps(outcome_data(outcome), indent=2, sort_keys=True))
     else:
-        result = describe(out)
-    report = import_data_set(result, show_progress=not as_json)
-    _show(result, report, as_json)
-
-
-def import_data_set(result: GenerationResult, show_progress: bool) -> Any:
-    """Import every entity file, in the contract's order, with `hexad.ingest.import_paths`."""
-    try:
-        ingest = importlib.import_module("hexad.ingest")
-        import_paths = ingest.import_paths
-    except (ImportError, AttributeError) as exc:
-        raise DemoError(
-            f"cannot import the demo data: hexad.ingest.import_paths is not available ({exc}); "
-            f"the data set is ready in {result.out}"
-        ) from None
-    paths = [result.paths[entity] for entity in COLUMNS]
-    return import_paths(paths, show_progress=show_progress)
+        render_outcome(console, outcome)
 
 
 def _show(result: GenerationResult, report: Any | None, as_json: bool) -> None:
