@@ -29,6 +29,7 @@ from hexad.api.routers import (
     findings,
     imports,
     licences,
+    resources,
     runtime,
     sales,
     spend,
@@ -64,6 +65,9 @@ API_ROUTERS = (
     sales.leads_router,
     sales.forecast_router,
     sales.proposals_router,
+    resources.plans_router,
+    resources.routes_router,
+    resources.utilization_router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)
