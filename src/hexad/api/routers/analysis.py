@@ -24,11 +24,12 @@ from hexad.config import Settings
 from hexad.runtime.bus import EventBus
 from hexad.runtime.clock import Clock
 
-__all__ = ["AnalysisCache", "Build", "analysis_cache"]
+__all__ = ["MAX_RESULTS", "AnalysisCache", "Build", "analysis_cache"]
 
 T = TypeVar("T")
 Build = Callable[[FrameSource, date], T]
 _SCAN_PAGE = 500
+MAX_RESULTS = 64  # results keyed by request parameters (a client's plan, a day's routes) stay bounded
 
 
 class AnalysisCache:
@@ -56,8 +57,14 @@ class AnalysisCache:
                 started, generation = self._clock.time(), self._generation
                 found = (started, generation, await asyncio.to_thread(self._build, build))
                 self._results[name] = found
+                self._evict()
                 self.builds[name] = self.builds.get(name, 0) + 1
             return found[2]  # type: ignore[no-any-return]
+
+    def _evict(self) -> None:
+        while len(self._results) > MAX_RESULTS:
+            oldest = min(self._results, key=lambda key: self._results[key][0])
+            del self._results[oldest]
 
     def _fresh(self, name: str) -> tuple[float, int, Any] | None:
         found = self._results.get(name)
