@@ -40,7 +40,7 @@ class AnalysisCache:
         self._results: dict[str, tuple[float, int, Any]] = {}
         self._generation = 0  # bumped on every import seen; a result built before it is stale
         self._seen_sequence: int | None = None
-        self._lock = asyncio.Lock()
+        self._locks: dict[str, asyncio.Lock] = {}  # one per name: a long solve never holds up the rest
         self.builds: dict[str, int] = {}
 
     async def get(self, name: str, build: Build[T]) -> T:
@@ -49,7 +49,7 @@ class AnalysisCache:
         found = self._fresh(name)
         if found is not None:
             return found[2]  # type: ignore[no-any-return]
-        async with self._lock:
+        async with self._locks.setdefault(name, asyncio.Lock()):
             found = self._fresh(name)
             if found is None:
                 if self._seen_sequence is None:
@@ -65,6 +65,7 @@ class AnalysisCache:
         while len(self._results) > MAX_RESULTS:
             oldest = min(self._results, key=lambda key: self._results[key][0])
             del self._results[oldest]
+            self._locks.pop(oldest, None)
 
     def _fresh(self, name: str) -> tuple[float, int, Any] | None:
         found = self._results.get(name)
