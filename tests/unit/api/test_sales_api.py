@@ -95,3 +95,11 @@ def test_roles(client: TestClient, token_for: Headers) -> None:
     assert client.get("/api/v1/leads", headers=token_for("finance")).status_code == 403
     body = {"opportunity_id": "OP-0001"}
     assert client.post("/api/v1/proposals", json=body, headers=token_for("viewer")).status_code == 403
+
+
+def test_an_empty_pipeline_has_no_leads_and_no_forecast(tmp_path: Path) -> None:
+    empty = create_app(load_settings(home=tmp_path / "empty"), clock=ManualClock())
+    client = TestClient(empty, raise_server_exceptions=False)
+    headers = {"Authorization": f"Bearer {empty.state.tokens.issue('u-1', ['sales'])}"}
+    assert client.get("/api/v1/leads", headers=headers).json()["items"] == []
+    assert client.get("/api/v1/forecast", headers=headers).json()["months"] == []

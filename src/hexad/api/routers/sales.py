@@ -27,6 +27,7 @@ from hexad.agents.service import lake_path, reference_date_of
 from hexad.agents.spo import PipelineScores, score_pipeline
 from hexad.agents.spo_forecast import MonthForecast
 from hexad.api.pagination import MAX_LIMIT
+from hexad.api.problems import ProblemError
 from hexad.api.routers.analysis import Build, analysis_cache
 from hexad.api.routers.listing import check_sort, keyset_page
 from hexad.api.security import Principal, require
@@ -102,6 +103,16 @@ class _Pipeline:
 
 def _pipeline_builder(settings: Settings) -> Build[_Pipeline]:
     def build(frames: FrameSource, reference: date) -> _Pipeline:
+        stages = set(frames("opportunities")["stage"].astype(str))
+        if not stages:
+            return _Pipeline(reference, [], [])
+        if not {"closed_won", "closed_lost"} <= stages:
+            raise ProblemError(
+                409,
+                "insufficient-data",
+                "lead scoring learns from closed deals: expected opportunities with stage closed_won and "
+                f"closed_lost, found stages {', '.join(sorted(stages))}",
+            )
         scored: PipelineScores = score_pipeline(
             AgentContext(frames, reference, lake_path(settings), settings)
         )
