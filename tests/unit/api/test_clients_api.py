@@ -110,6 +110,11 @@ def test_unknown_client_and_bad_sort_are_problems(client: TestClient, token_for:
         "/api/v1/clients", params={"sort": "name", "cursor": "abc"}, headers=token_for("viewer")
     )
     assert stale.status_code == 422
+    forged = "WyItcmV2ZW51ZSIsICJhYmMiLCAiQ0wtMSJd"  # ["-revenue", "abc", "CL-1"]: text for a number
+    response = client.get(
+        "/api/v1/clients", params={"sort": "-revenue", "cursor": forged}, headers=token_for("viewer")
+    )
+    assert response.status_code == 422
 
 
 def test_profitability_is_cached_until_an_import_event_or_the_ttl(

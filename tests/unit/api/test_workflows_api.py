@@ -134,6 +134,9 @@ def test_stop_list_and_conflicts(
     running = client.get("/api/v1/workflows/executions", params={"status": "RUNNING"}, headers=headers).json()
     assert [item["name"] for item in running["items"]] == ["run-2", "run-0"]
     assert client.post("/api/v1/workflows/nope/executions", json={}, headers=headers).status_code == 404
+    forged = "WyItc3RhcnRlZF9hdCIsImFiYyIsIngiXQ"  # ["-started_at", "abc", "x"]
+    listed = client.get("/api/v1/workflows/executions", params={"cursor": forged}, headers=headers)
+    assert listed.status_code == 422
 
 
 def test_viewers_read_but_cannot_start_or_approve(

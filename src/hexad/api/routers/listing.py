@@ -34,6 +34,12 @@ def _key(text: bool, descending: bool) -> Callable[[Any, str], tuple[Any, ...]]:
     return lambda value, row_id: (value is None, 0 if value is None else sign * value, row_id)
 
 
+def _check_cursor_value(value: Any, text: bool) -> None:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if value is not None and not (isinstance(value, str) if text else number):
+        raise ValidationError("cursor: expected a cursor returned by a previous page")
+
+
 def keyset_page(
     items: Sequence[T],
     *,
@@ -52,6 +58,7 @@ def keyset_page(
     keyed = sorted(((key(value(i, field), ident(i)), i) for i in items), key=lambda p: p[0], reverse=reverse)
     if cursor is not None:
         after = decode_cursor(cursor, sort)
+        _check_cursor_value(after.value, text)
         mark = key(after.value, after.id)
         keyed = [(k, i) for k, i in keyed if (k < mark if reverse else k > mark)]
     page = [item for _, item in keyed[:limit]]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from hexad.api.pagination import MAX_LIMIT, Cursor, decode_cursor, encode_cursor
 from hexad.api.problems import ProblemError
 from hexad.api.security import Principal, require
-from hexad.errors import WorkflowError, WorkflowNotFoundError, WorkflowTaskTokenError
+from hexad.errors import ValidationError, WorkflowError, WorkflowNotFoundError, WorkflowTaskTokenError
 from hexad.ports.workflows import ExecutionRecord, StateMachineRecord
 from hexad.runtime.workflows.service import WorkflowService
 from hexad.wiring import workflow_service
@@ -161,6 +161,8 @@ async def list_executions(
     records = await _service(request).list_executions(state_machine, status, _SCAN)
     if cursor is not None:
         after = decode_cursor(cursor, "-started_at")
+        if not isinstance(after.value, int | float) or isinstance(after.value, bool):
+            raise ValidationError("cursor: expected a cursor returned by a previous page")
         started = float(after.value)
         records = [r for r in records if (-r.started_at, r.id) > (-started, after.id)]
     page = records[:limit]
