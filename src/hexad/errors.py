@@ -23,6 +23,7 @@ __all__ = [
     "FindingNotFoundError",
     "HexadError",
     "ImportValidationError",
+    "InsufficientHistoryError",
     "InvalidReceiptHandleError",
     "NotFoundError",
     "PatternError",
@@ -193,3 +194,7 @@ class TargetDeliveryError(BusError):
         super().__init__(message)
         self.retryable = retryable
         self.code = code
+
+
+class InsufficientHistoryError(AgentError):
+    """The data holds too little history to learn a model from (the message says what is missing)."""

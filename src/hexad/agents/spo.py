@@ -25,6 +25,7 @@ import pandas as pd
 from hexad.agents.base import AgentContext, AgentEvent, AgentRun, FindingDraft, severity_for
 from hexad.agents.spo_forecast import MonthForecast, pipeline_forecast
 from hexad.agents.spo_scoring import WinModel, deal_features, train_win_model
+from hexad.errors import InsufficientHistoryError
 
 __all__ = ["HIGH_VALUE_AMOUNT", "LeadScore", "PipelineScores", "SalesPipelineAgent", "score_pipeline"]
 
@@ -136,7 +137,11 @@ class SalesPipelineAgent:
     def run(self, ctx: AgentContext, *, subject_id: str | None = None) -> AgentRun:
         """Score the pipeline; report the high-value leads (or only `subject_id`'s)."""
         ctx.report("training the win model", 0.2)
-        scored = score_pipeline(ctx)
+        try:
+            scored = score_pipeline(ctx)
+        except InsufficientHistoryError as exc:
+            # A young MSP has no won/lost history to learn from yet: say so instead of failing.
+            return AgentRun(self.name, [], [], {"skipped": str(exc)})
         _save_model(ctx.lake, scored)
         ctx.report("scoring leads", 0.8)
         chosen = self._high_value(scored.leads)

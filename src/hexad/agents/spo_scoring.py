@@ -26,7 +26,7 @@ from sklearn.model_selection import train_test_split  # type: ignore[import-unty
 from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # type: ignore[import-untyped]
 
-from hexad.errors import AgentError
+from hexad.errors import InsufficientHistoryError
 
 __all__ = ["CATEGORICAL_FEATURES", "NUMERIC_FEATURES", "WinModel", "deal_features", "train_win_model"]
 
@@ -127,7 +127,7 @@ def train_win_model(features: pd.DataFrame, won: pd.Series, *, seed: int = 0) ->
     """Fit on closed deals; `won` is 1 for closed_won and 0 for closed_lost, aligned with `features`."""
     counts = won.value_counts()
     if len(counts) < 2 or counts.min() < _MIN_CLASS:
-        raise AgentError(
+        raise InsufficientHistoryError(
             f"opportunities: need at least {_MIN_CLASS} won and {_MIN_CLASS} lost deals to learn from, "
             f"got {int(counts.get(1, 0))} won and {int(counts.get(0, 0))} lost"
         )

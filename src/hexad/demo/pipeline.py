@@ -66,7 +66,9 @@ async def run_agents_until_idle(
     factories = agent_actor_factories(settings=settings, publish=bus.put_events)
     mailboxes = {name: await ensure_agent_mailbox(worker.queues, name) for name in sorted(factories)}
     for name, queue in mailboxes.items():
-        worker.bind(factories[name], queue, name=name)
+        # A failing message is retried after 2 s, not the 300 s visibility timeout, so a data
+        # problem reaches the dead-letter queue while the demo still waits for it.
+        worker.bind(factories[name], queue, name=name, retry_delay=2.0)
     worker.add_service("event bus", bus.run)
     events_before = bus.stats().counters.get("events", 0)
     running = asyncio.create_task(worker.run(handle_signals=False))
