@@ -1,4 +1,9 @@
-"""The `hexad` entry point: one Typer app with a sub-app per area.
+"""The `hexad` entry point: one Typer app with a command group per area, loaded on first use.
+
+Command modules import heavy libraries (pandas, scikit-learn, OR-Tools, the API stack); importing all
+of them for every command cost seconds of start-up. `LazyGroup` imports a module only when its
+command runs (or when the full help is shown), so `hexad queues list` starts as fast as its own
+imports allow. Typer has no lazy sub-apps, hence this small click-level group.
 
 Errors that Hexad raises on purpose (`HexadError`) print as one clear message with the error's exit
 code instead of a traceback.
@@ -6,73 +11,87 @@ code instead of a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from hexad.cli import (
-    actors_cmd,
-    agents_cmd,
-    clients_cmd,
-    config_cmd,
-    contracts_cmd,
-    db_cmd,
-    demo_cmd,
-    events_cmd,
-    findings_cmd,
-    forecast_cmd,
-    import_cmd,
-    leads_cmd,
-    patterns_cmd,
-    plans_cmd,
-    proposals_cmd,
-    queues_cmd,
-    replay_cmd,
-    routes_cmd,
-    rules_cmd,
-    schedules_cmd,
-    serve_cmd,
-    users_cmd,
-    worker_cmd,
-    workflows_cmd,
-)
 from hexad.errors import HexadError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "LazyGroup", "app", "main"]
+
+# command name -> (module under hexad.cli, attribute); an attribute named `app` is a Typer group,
+# anything else a single command function.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "actors": ("actors_cmd", "app"),
+    "agents": ("agents_cmd", "app"),
+    "audit": ("users_cmd", "audit_app"),
+    "clients": ("clients_cmd", "app"),
+    "config": ("config_cmd", "app"),
+    "contracts": ("contracts_cmd", "app"),
+    "db": ("db_cmd", "app"),
+    "demo": ("demo_cmd", "app"),
+    "events": ("events_cmd", "app"),
+    "findings": ("findings_cmd", "app"),
+    "forecast": ("forecast_cmd", "app"),
+    "import": ("import_cmd", "import_command"),
+    "leads": ("leads_cmd", "app"),
+    "patterns": ("patterns_cmd", "app"),
+    "plans": ("plans_cmd", "app"),
+    "proposals": ("proposals_cmd", "app"),
+    "queues": ("queues_cmd", "app"),
+    "replay": ("replay_cmd", "replay"),
+    "routes": ("routes_cmd", "app"),
+    "rules": ("rules_cmd", "app"),
+    "schedules": ("schedules_cmd", "app"),
+    "serve": ("serve_cmd", "serve"),
+    "users": ("users_cmd", "app"),
+    "worker": ("worker_cmd", "app"),
+    "workflows": ("workflows_cmd", "app"),
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command for `name`, importing its module now."""
+    module_name, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(f"hexad.cli.{module_name}"), attribute)
+    holder = typer.Typer()
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)  # exactly as a registered sub-app would be built
+        return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    holder.command(name)(target)
+    return typer.main.get_command(holder)
+
+
+class LazyGroup(TyperGroup):
+    """A Typer group whose sub-commands come from `COMMANDS`, imported when first asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     name="hexad",
+    cls=LazyGroup,
     help="Hexad: AI agents for managed service providers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(actors_cmd.app, name="actors")
-app.add_typer(agents_cmd.app, name="agents")
-app.add_typer(clients_cmd.app, name="clients")
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(demo_cmd.app, name="demo")
-app.add_typer(events_cmd.app, name="events")
-app.add_typer(findings_cmd.app, name="findings")
-app.command("import")(import_cmd.import_command)
-app.add_typer(patterns_cmd.app, name="patterns")
-app.add_typer(queues_cmd.app, name="queues")
-app.command("replay")(replay_cmd.replay)
-app.add_typer(rules_cmd.app, name="rules")
-app.add_typer(schedules_cmd.app, name="schedules")
-app.command("serve")(serve_cmd.serve)
-app.add_typer(users_cmd.app, name="users")
-app.add_typer(users_cmd.audit_app, name="audit")
-app.add_typer(worker_cmd.app, name="worker")
-app.add_typer(workflows_cmd.app, name="workflows")
-app.add_typer(contracts_cmd.app, name="contracts")
-app.add_typer(forecast_cmd.app, name="forecast")
-app.add_typer(leads_cmd.app, name="leads")
-app.add_typer(plans_cmd.app, name="plans")
-app.add_typer(proposals_cmd.app, name="proposals")
-app.add_typer(routes_cmd.app, name="routes")
+
+
+@app.callback()
+def hexad() -> None:
+    """Hexad: AI agents for managed service providers."""
+
 
 _errors = Console(stderr=True)
 

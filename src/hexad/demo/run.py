@@ -7,11 +7,12 @@ the order and the final scoring against the planted ground truth.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -25,7 +26,9 @@ from hexad.demo.ground_truth import load_ground_truth
 from hexad.demo.pipeline import RuntimeReport, prepare_runtime, run_agents_until_idle
 from hexad.demo.scoring import KindScore, score_findings
 from hexad.domain.database import engine_for
-from hexad.ingest import ImportReport, import_paths
+
+if TYPE_CHECKING:
+    from hexad.ingest import ImportReport
 
 __all__ = ["ADMIN_EMAIL", "DemoOutcome", "run_demo"]
 
@@ -59,7 +62,9 @@ def run_demo(
     asyncio.run(prepare_runtime(settings))
     _place_contract_documents(out, settings)
     _say(console, "Importing the data set (the importer publishes data.imported events) ...")
-    imported = import_paths([generation.paths[e] for e in COLUMNS], settings=settings, show_progress=show)
+    ingest = importlib.import_module("hexad.ingest")  # looked up at run time (tests may stand in for it)
+    paths = [generation.paths[entity] for entity in COLUMNS]
+    imported = ingest.import_paths(paths, settings=settings, show_progress=show)
     _say(console, "Running the six agents as actors on their mailboxes until the bus is quiet ...")
     runtime = asyncio.run(run_agents_until_idle(settings, on_tick=_ticker(console)))
     findings = FindingStore(engine_for(settings)).list(status="open", limit=100_000)

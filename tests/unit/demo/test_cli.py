@@ -36,7 +36,7 @@ def imported(monkeypatch: pytest.MonkeyPatch) -> list[list[Path]]:
     """Install a fake `hexad.ingest` whose `import_paths` records what it was given."""
     calls: list[list[Path]] = []
 
-    def import_paths(paths: list[Path], show_progress: bool = False) -> _Report:
+    def import_paths(paths: list[Path], show_progress: bool = False, **_: Any) -> _Report:
         calls.append(list(paths))
         return _Report({p.stem: _Counts(3, 0, 0) for p in paths})
 
