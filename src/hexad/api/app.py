@@ -42,6 +42,7 @@ from hexad.auth.stores import SqlAuditLog
 from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for, upgrade
+from hexad.runtime.actors.metrics import REGISTRY as ACTOR_METRICS
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.wiring import event_bus, queue_service, scheduler
 
@@ -133,5 +134,6 @@ def _add_health(app: FastAPI) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> PlainTextResponse:
-        """Prometheus metrics of this process."""
-        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus metrics of this process: the process and HTTP registry plus the actors' own."""
+        body = generate_latest(REGISTRY) + generate_latest(ACTOR_METRICS)
+        return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
