@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -103,7 +104,10 @@ def main() -> None:
         for seed in seeds:
             folder = Path(tmp) / f"seed-{seed}"
             generate(seed, folder, clients=args.clients)
-            scores, seconds, baseline = _evaluate(folder, Path(tmp) / "lake")
+            lake = Path(tmp) / f"lake-{seed}"
+            # VCM reads contract documents where the register points: the lake's raw zone, as after import.
+            shutil.copytree(folder / "contracts", lake / "raw" / "contracts")
+            scores, seconds, baseline = _evaluate(folder, lake)
             for kind, pair in scores.items():
                 per_kind[kind].append(pair)
             for kind, pair in baseline.items():
