@@ -10,10 +10,11 @@ the mailboxes, and the scheduler; several workers may run them at once (both lea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import typer
@@ -73,18 +74,52 @@ async def _serve(
     factories: dict[str, Callable[[], Actor]],
     names: list[str],
     grace: float,
-    services: tuple[bool, bool],
+    services: tuple[bool, bool, bool],
 ) -> int:
     worker = wiring.worker(settings, shutdown_grace=grace)
+    bus_service = wiring.event_bus(settings)
+    await _install_agent_rules(bus_service)
     for name in names:
         queue = await ensure_agent_mailbox(worker.queues, name)
         worker.bind(factories[name], queue, name=name)
-    bus, scheduler = services
+    bus, scheduler, workflows = services
     if bus:
-        worker.add_service("event bus", wiring.event_bus(settings).run)
+        worker.add_service("event bus", bus_service.run)
     if scheduler:
         worker.add_service("scheduler", wiring.scheduler(settings, sink=wiring.bus_firing_sink(settings)).run)
+    if workflows:
+        queues = worker.queues
+        engine = wiring.workflow_service(
+            settings,
+            put_events=bus_service.put_events,
+            send_message=lambda queue, body: queues.send(queue, body),
+        )
+        worker.add_service("workflows", _until_stopped(engine.run))
     return await worker.run()
+
+
+async def _install_agent_rules(bus: Any) -> None:
+    """Put the agents' rules on the bus (idempotent), so imports and trigger events reach the mailboxes."""
+    try:
+        rules = importlib.import_module("hexad.agents.rules")
+    except ImportError:
+        return
+    await rules.install_rules(bus)
+
+
+def _until_stopped(
+    run: Callable[[], Coroutine[Any, Any, None]],
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """A worker service from a loop that runs until cancelled: cancel it when the worker stops."""
+
+    async def service(stop: asyncio.Event) -> None:
+        task = asyncio.create_task(run())
+        await stop.wait()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return service
 
 
 @app.callback()
@@ -97,6 +132,9 @@ def worker(
     ),
     bus: bool = typer.Option(True, "--bus/--no-bus", help="Also deliver event bus events to targets."),
     scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler", help="Also fire due schedules."),
+    workflows: bool = typer.Option(
+        True, "--workflows/--no-workflows", help="Also drive workflow executions (waits, retries, tokens)."
+    ),
 ) -> None:
     """Run the chosen agents' actors until SIGTERM, then stop gracefully."""
     settings = get_settings()
@@ -105,5 +143,5 @@ def worker(
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger(__name__).info("worker starting agents: %s", ", ".join(names))
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        code = runner.run(_serve(settings, factories, names, grace, (bus, scheduler)))
+        code = runner.run(_serve(settings, factories, names, grace, (bus, scheduler, workflows)))
     raise typer.Exit(code)

@@ -209,3 +209,32 @@ async def test_stale_sockets_are_removed_and_a_silent_system_is_reported() -> No
     assert [answer["socket"].rsplit("/", 1)[1] for answer in answers] == ["actors-1.sock"]
     assert "no answer" in answers[0]["error"]
     assert not stale.exists()
+
+
+async def test_the_worker_drives_workflows_and_installs_the_agent_rules() -> None:
+    import os
+    import signal
+
+    from hexad.cli.worker_cmd import _serve
+
+    settings = get_settings()
+    workflows = wiring.workflow_service(settings)
+    definition = {
+        "StartAt": "Pause",
+        "States": {"Pause": {"Type": "Wait", "Seconds": 1, "Next": "Done"}, "Done": {"Type": "Succeed"}},
+    }
+    await workflows.create_state_machine("pause", definition)
+    execution = await workflows.start("pause", {"n": 1})
+    running = asyncio.ensure_future(_serve(settings, {"cpi": Echo}, ["cpi"], 5.0, (True, False, True)))
+
+    async def succeeded() -> bool:
+        return (await workflows.describe(execution)).status == "SUCCEEDED"
+
+    deadline = asyncio.get_running_loop().time() + 30
+    while not await succeeded():
+        assert asyncio.get_running_loop().time() < deadline, "the worker did not drive the execution"
+        await asyncio.sleep(0.1)
+    rules = {rule.name for rule in await wiring.event_bus(settings).list_rules()}
+    assert "cpi-data-imported" in rules
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await running == 0
