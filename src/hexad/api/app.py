@@ -94,9 +94,9 @@ def create_app(
     app.state.settings, app.state.clock = settings, clock
     app.state.engine = engine = engine_for(settings)
     upgrade(engine=engine)
-    app.state.users = user_pool(settings, clock)
-    app.state.audit = SqlAuditLog(engine)
     app.state.tokens = TokenIssuer(signing_secret(settings), clock)
+    app.state.users = user_pool(settings, clock, app.state.tokens)
+    app.state.audit = SqlAuditLog(engine)
     app.state.findings = FindingStore(engine, clock)
     app.state.bus = event_bus(settings)
     app.state.live = LiveHub(app.state.bus)

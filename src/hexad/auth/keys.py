@@ -27,9 +27,9 @@ def signing_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def user_pool(settings: Settings, clock: Clock | None = None) -> UserPool:
-    """The user pool on the settings' domain database."""
+def user_pool(settings: Settings, clock: Clock | None = None, tokens: TokenIssuer | None = None) -> UserPool:
+    """The user pool on the settings' domain database (issuing with `tokens` when given)."""
     clock = clock or SystemClock()
     engine = engine_for(settings)
-    tokens = TokenIssuer(signing_secret(settings), clock)
+    tokens = tokens or TokenIssuer(signing_secret(settings), clock)
     return UserPool(SqlUserStore(engine), clock, tokens, RefreshTokens(SqlRefreshStore(engine), clock))

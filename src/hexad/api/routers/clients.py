@@ -21,10 +21,9 @@ from pydantic import BaseModel
 
 from hexad.agents.base import FrameSource
 from hexad.agents.cpi import monthly_profitability
-from hexad.agents.findings import FindingStore
+from hexad.agents.findings import Finding, FindingStore
 from hexad.api.pagination import MAX_LIMIT
 from hexad.api.routers.analysis import analysis_cache
-from hexad.api.routers.findings import FindingOut
 from hexad.api.routers.listing import check_sort, keyset_page
 from hexad.api.security import Principal, require
 from hexad.domain.models import Client
@@ -100,7 +99,7 @@ class ClientDetail(ClientSummary):
     seats: int | None
     endpoints: int | None
     months: list[dict[str, Any]]
-    open_findings: list[FindingOut]
+    open_findings: list[Finding]
 
 
 def _figures(rows: pd.DataFrame, period: str) -> Figures | None:
@@ -234,7 +233,7 @@ async def get_client(
         seats=row["seats"],
         endpoints=row["endpoints"],
         months=found.months.get(client_id, []),
-        open_findings=[FindingOut(**f.__dict__) for f in findings],
+        open_findings=list(findings),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,27 +23,8 @@ Severity = Literal["low", "medium", "high", "critical"]
 Status = Literal["open", "acknowledged", "resolved"]
 
 
-class FindingOut(BaseModel):
-    """A finding with its evidence (the numbers and the rows they came from)."""
-
-    id: str
-    agent: str
-    kind: str
-    subject_type: str
-    subject_id: str
-    severity: str
-    score: float
-    summary: str
-    evidence: dict[str, Any]
-    recommended_action: str
-    status: str
-    created_at: datetime
-    updated_at: datetime
-    resolved_at: datetime | None
-
-
 class FindingPage(BaseModel):
-    items: list[FindingOut]
+    items: list[Finding]
     next_cursor: str | None = None
 
 
@@ -62,10 +43,6 @@ class CommentOut(BaseModel):
 def _store(request: Request) -> FindingStore:
     store: FindingStore = request.app.state.findings
     return store
-
-
-def _out(finding: Finding) -> FindingOut:
-    return FindingOut(**finding.__dict__)
 
 
 @router.get("", response_model=FindingPage)
@@ -92,39 +69,39 @@ async def list_findings(
     )
     page = rows[:limit]
     next_cursor = page[-1].id if len(rows) > limit else None
-    return FindingPage(items=[_out(f) for f in page], next_cursor=next_cursor)
+    return FindingPage(items=page, next_cursor=next_cursor)
 
 
-@router.get("/{finding_id}", response_model=FindingOut)
+@router.get("/{finding_id}", response_model=Finding)
 async def get_finding(
     request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:read"))]
-) -> FindingOut:
+) -> Finding:
     """One finding with its evidence."""
-    return _out(_store(request).get(finding_id))
+    return _store(request).get(finding_id)
 
 
-@router.post("/{finding_id}/acknowledge", response_model=FindingOut)
+@router.post("/{finding_id}/acknowledge", response_model=Finding)
 async def acknowledge(
     request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
-) -> FindingOut:
+) -> Finding:
     """Mark the finding as seen and being handled."""
-    return _out(_store(request).set_status(finding_id, "acknowledged"))
+    return _store(request).set_status(finding_id, "acknowledged")
 
 
-@router.post("/{finding_id}/resolve", response_model=FindingOut)
+@router.post("/{finding_id}/resolve", response_model=Finding)
 async def resolve(
     request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
-) -> FindingOut:
+) -> Finding:
     """Mark the finding as dealt with."""
-    return _out(_store(request).set_status(finding_id, "resolved"))
+    return _store(request).set_status(finding_id, "resolved")
 
 
-@router.post("/{finding_id}/reopen", response_model=FindingOut)
+@router.post("/{finding_id}/reopen", response_model=Finding)
 async def reopen(
     request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
-) -> FindingOut:
+) -> Finding:
     """Open a finding again."""
-    return _out(_store(request).set_status(finding_id, "open"))
+    return _store(request).set_status(finding_id, "open")
 
 
 @router.get("/{finding_id}/comments", response_model=list[CommentOut])

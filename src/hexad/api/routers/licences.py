@@ -17,11 +17,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from hexad.agents.base import FrameSource
-from hexad.agents.findings import FindingStore
+from hexad.agents.findings import Finding, FindingStore
 from hexad.agents.sli import reconcile_licences
 from hexad.api.pagination import MAX_LIMIT
 from hexad.api.routers.analysis import analysis_cache
-from hexad.api.routers.findings import FindingOut
 from hexad.api.routers.listing import check_sort, keyset_page
 from hexad.api.security import Principal, require
 from hexad.errors import NotFoundError
@@ -80,7 +79,7 @@ class AssignmentOut(BaseModel):
 class LicenceDetail(LicenceOut):
     reference_date: date
     assignments: list[AssignmentOut]
-    open_findings: list[FindingOut]
+    open_findings: list[Finding]
 
 
 @dataclass(frozen=True)
@@ -187,5 +186,5 @@ async def get_licence(
         **row.model_dump(),
         reference_date=found.reference_date,
         assignments=found.assignments.get(subscription_id, []),
-        open_findings=[FindingOut(**f.__dict__) for f in findings],
+        open_findings=list(findings),
     )
