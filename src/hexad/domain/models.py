@@ -39,6 +39,7 @@ __all__ = [
     "Activity",
     "Agreement",
     "AgreementAddition",
+    "ApiKey",
     "AuditRecord",
     "Base",
     "Budget",
@@ -55,6 +56,7 @@ __all__ = [
     "Project",
     "RefreshToken",
     "Site",
+    "Task",
     "Technician",
     "Ticket",
     "TimeEntry",
@@ -427,6 +429,41 @@ class AuditRecord(Base):
     detail: Mapped[Any] = mapped_column(JsonDocument, default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ApiKey(Base):
+    """A machine client's key: its SHA-256, the permissions it may use, expiry and revocation."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    scopes: Mapped[Any] = mapped_column(JsonDocument, default=list)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float | None] = mapped_column(Float)
+    revoked_at: Mapped[float | None] = mapped_column(Float)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class Task(Base):
+    """A long-running agent task submitted through the API and run by a worker."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_listing", "status", "created_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(_ID))
+    params: Mapped[Any] = mapped_column(JsonDocument, default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | succeeded | failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    artifacts: Mapped[Any] = mapped_column(JsonDocument, default=list)
+    submitted_by: Mapped[str] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
 
 
 IMPORT_ORDER: tuple[str, ...] = tuple(
