@@ -50,6 +50,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Lead",
+    "LlmCall",
     "LicenceAssignment",
     "LicenceSubscription",
     "Opportunity",
@@ -384,6 +385,27 @@ class FindingComment(Base):
     author: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class LlmCall(Base):
+    """One call to a language model: what it was for, the tokens it used and what it cost."""
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (Index("ix_llm_calls_listing", "at", "provider"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str] = mapped_column(String(_ID))  # narrative | ask | ...
+    status: Mapped[str] = mapped_column(String(16))  # ok | error
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class User(Base):
