@@ -1,4 +1,4 @@
-"""The event bus on every backend: `bus[sqlite]` (PostgreSQL/NATS to come).
+"""The event bus on every backend: `bus[sqlite]`, `bus[postgres]` (NATS to come).
 
 Buses, PutEvents validation, rules and their targets (queue, mailbox, webhook, callable, a plugged-in
 workflow handler), input transformation, retries with backoff, dead-letter queues, the archive,
@@ -19,6 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
+from hexad.adapters.postgres.bus import PostgresBusStore
+from hexad.adapters.postgres.queue import PostgresQueueBackend
+from hexad.adapters.postgres.schedules import PostgresScheduleStore
+from hexad.adapters.postgres.workflows import PostgresWorkflowStore
 from hexad.adapters.sqlite.bus import SqliteBusStore
 from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
@@ -33,6 +37,7 @@ from hexad.runtime.events import Event
 from hexad.runtime.queues import QueueService
 from hexad.runtime.schedules.service import SchedulerService
 from hexad.runtime.workflows.service import WorkflowService
+from tests.support.postgres import PostgresSchema, postgres_schema
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -47,27 +52,51 @@ class Backend:
     make_workflows: Callable[[ManualClock], WorkflowService]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=lambda name: f"bus[{name}]"
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
-        path = tmp_path / "runtime.db"
-
-        def queues(clock: ManualClock) -> QueueService:
-            return QueueService(SqliteQueueBackend(SqliteDatabase(path)), clock)
-
-        def schedules(clock: ManualClock, sink: Any) -> SchedulerService:
-            return SchedulerService(SqliteScheduleStore(SqliteDatabase(path)), clock, sink)
-
-        def bus(clock: ManualClock, **options: Any) -> EventBus:
-            options.setdefault("queues", queues(clock))
-            options.setdefault("scheduler", schedules(clock, None))
-            return EventBus(SqliteBusStore(SqliteDatabase(path), now=clock.time()), clock, **options)
-
-        def workflows(clock: ManualClock) -> WorkflowService:
-            return WorkflowService(SqliteWorkflowStore(SqliteDatabase(path)), clock)
-
-        return Backend(bus, queues, schedules, workflows)
+        return _sqlite_backend(tmp_path / "runtime.db")
+    if request.param == "postgres":
+        return _postgres_backend(postgres_schema(request))
     raise AssertionError(request.param)
+
+
+def _sqlite_backend(path: Path) -> Backend:
+    def queues(clock: ManualClock) -> QueueService:
+        return QueueService(SqliteQueueBackend(SqliteDatabase(path)), clock)
+
+    def schedules(clock: ManualClock, sink: Any) -> SchedulerService:
+        return SchedulerService(SqliteScheduleStore(SqliteDatabase(path)), clock, sink)
+
+    def bus(clock: ManualClock, **options: Any) -> EventBus:
+        options.setdefault("queues", queues(clock))
+        options.setdefault("scheduler", schedules(clock, None))
+        return EventBus(SqliteBusStore(SqliteDatabase(path), now=clock.time()), clock, **options)
+
+    def workflows(clock: ManualClock) -> WorkflowService:
+        return WorkflowService(SqliteWorkflowStore(SqliteDatabase(path)), clock)
+
+    return Backend(bus, queues, schedules, workflows)
+
+
+def _postgres_backend(schema: PostgresSchema) -> Backend:
+    def queues(clock: ManualClock) -> QueueService:
+        return QueueService(PostgresQueueBackend(schema.database()), clock)
+
+    def schedules(clock: ManualClock, sink: Any) -> SchedulerService:
+        return SchedulerService(PostgresScheduleStore(schema.database()), clock, sink)
+
+    def bus(clock: ManualClock, **options: Any) -> EventBus:
+        options.setdefault("queues", queues(clock))
+        options.setdefault("scheduler", schedules(clock, None))
+        return EventBus(PostgresBusStore(schema.database(), now=clock.time()), clock, **options)
+
+    def workflows(clock: ManualClock) -> WorkflowService:
+        return WorkflowService(PostgresWorkflowStore(schema.database()), clock)
+
+    return Backend(bus, queues, schedules, workflows)
 
 
 @pytest.fixture

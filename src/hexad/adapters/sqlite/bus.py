@@ -12,13 +12,12 @@ crashed dispatcher's rows become due again when the lease runs out.
 from __future__ import annotations
 
 import builtins
-import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
+from hexad.adapters.shared.bus import delivery_from_row, outbox_values, rule_from_row, stats_from_rows
 from hexad.adapters.sqlite.database import SqliteDatabase
-from hexad.errors import ConflictError, NotFoundError, RuntimeStoreError
+from hexad.errors import ConflictError, NotFoundError
 from hexad.ports.bus import (
     DEFAULT_BUS,
     ArchivedEvent,
@@ -28,7 +27,6 @@ from hexad.ports.bus import (
     Delivery,
     Rule,
     Settlement,
-    Target,
 )
 from hexad.runtime.events import Event
 
@@ -80,32 +78,6 @@ CREATE TABLE IF NOT EXISTS bus_counters (
 """
 
 _OUTBOX_COLUMNS = "id, bus, rule, target, event, received_at, due_at, attempts, last_error"
-
-
-def _delivery(row: sqlite3.Row) -> Delivery:
-    try:
-        target = Target.from_dict(json.loads(row["target"]))
-        event = Event.from_json(row["event"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RuntimeStoreError(f"bus_outbox row {row['id']}: unreadable target or event: {exc}") from exc
-    return Delivery(
-        bus=row["bus"],
-        rule=row["rule"],
-        target=target,
-        event=event,
-        received_at=row["received_at"],
-        due_at=row["due_at"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        id=row["id"],
-    )
-
-
-def _rule(row: sqlite3.Row) -> Rule:
-    try:
-        return Rule.from_json(row["definition"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RuntimeStoreError(f"bus_rules row {row['bus']}/{row['name']}: unreadable rule: {exc}") from exc
 
 
 def _count(conn: sqlite3.Connection, counters: CounterUpdates) -> None:
@@ -195,14 +167,14 @@ class SqliteBusStore:
         rows = self._db.query("SELECT * FROM bus_rules WHERE bus = ? AND name = ?", (bus, name))
         if not rows:
             raise NotFoundError(f"rule {name!r} does not exist on event bus {bus!r}")
-        return _rule(rows[0])
+        return rule_from_row(rows[0])
 
     async def list_rules(self, bus: str | None) -> builtins.list[Rule]:
         if bus is None:
             rows = self._db.query("SELECT * FROM bus_rules ORDER BY bus, name")
         else:
             rows = self._db.query("SELECT * FROM bus_rules WHERE bus = ? ORDER BY name", (bus,))
-        return [_rule(row) for row in rows]
+        return [rule_from_row(row) for row in rows]
 
     async def delete_rule(self, bus: str, name: str) -> bool:
         with self._db.transaction() as conn:
@@ -240,7 +212,7 @@ class SqliteBusStore:
                     conn.execute(
                         "INSERT INTO bus_outbox (bus, rule, target, event, received_at, due_at, attempts) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        _outbox_values(delivery),
+                        outbox_values(delivery),
                     ).lastrowid
                     or 0
                 )
@@ -257,7 +229,7 @@ class SqliteBusStore:
                 f"RETURNING {_OUTBOX_COLUMNS}",
                 (lease_until, now, limit),
             ).fetchall()
-        return sorted((_delivery(row) for row in rows), key=lambda delivery: delivery.id)
+        return sorted((delivery_from_row(row) for row in rows), key=lambda delivery: delivery.id)
 
     async def settle(self, settlements: Sequence[Settlement], counters: CounterUpdates) -> None:
         removed = [(s.delivery_id,) for s in settlements if s.outcome in ("delivered", "dead_lettered")]
@@ -320,43 +292,11 @@ class SqliteBusStore:
             "ORDER BY id DESC LIMIT ?",
             (bus, limit),
         )
-        return [_delivery(row) for row in rows]
+        return [delivery_from_row(row) for row in rows]
 
     def stats(self, bus: str) -> BusStats:
-        rows = self._db.query("SELECT rule, name, value FROM bus_counters WHERE bus = ?", (bus,))
-        counters: dict[str, int] = {}
-        rules: dict[str, dict[str, int]] = {}
-        for row in rows:
-            bucket = counters if row["rule"] == "" else rules.setdefault(row["rule"], {})
-            bucket[row["name"]] = row["value"]
+        counters = self._db.query("SELECT rule, name, value FROM bus_counters WHERE bus = ?", (bus,))
         sizes = self._db.query(
             "SELECT status, COUNT(*) AS n FROM bus_outbox WHERE bus = ? GROUP BY status", (bus,)
         )
-        by_status = {row["status"]: row["n"] for row in sizes}
-        return BusStats(bus, counters, rules, by_status.get("pending", 0), by_status.get("failed", 0))
-
-
-def _outbox_values(delivery: Delivery) -> tuple[Any, ...]:
-    return (
-        delivery.bus,
-        delivery.rule,
-        _target_json(delivery.target),
-        delivery.event.to_json(),
-        delivery.received_at,
-        delivery.due_at,
-        delivery.attempts,
-    )
-
-
-_target_cache: dict[int, tuple[Target, str]] = {}
-
-
-def _target_json(target: Target) -> str:
-    cached = _target_cache.get(id(target))
-    if cached is not None and cached[0] is target:
-        return cached[1]
-    text = json.dumps(target.to_dict(), sort_keys=True)
-    if len(_target_cache) > 10_000:
-        _target_cache.clear()
-    _target_cache[id(target)] = (target, text)
-    return text
+        return stats_from_rows(bus, counters, sizes)

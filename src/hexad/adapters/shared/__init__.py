@@ -1,0 +1,1 @@
+"""Row conversions shared by the SQL backends (SQLite and PostgreSQL store the same columns)."""
