@@ -1,4 +1,4 @@
-"""The workflow store and the durable service on every backend: `workflows[sqlite]` (PostgreSQL to come).
+"""The workflow store and the durable service on every backend: `workflows[sqlite]`, `workflows[postgres]`.
 
 Time is a `ManualClock`; a "restart" is a new store and service on the same backend data.
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from hexad.adapters.postgres.workflows import PostgresWorkflowStore
 from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.errors import (
@@ -27,6 +28,7 @@ from hexad.ports.workflows import WorkflowStore
 from hexad.runtime.clock import ManualClock
 from hexad.runtime.workflows.resources import ResourceTable
 from hexad.runtime.workflows.service import WorkflowService
+from tests.support.postgres import postgres_schema
 
 DAY = 86_400.0
 
@@ -38,11 +40,17 @@ class Backend:
     make: Callable[[], WorkflowStore]
 
 
-@pytest.fixture(params=["sqlite"], ids=lambda name: f"workflows[{name}]")
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    ids=lambda name: f"workflows[{name}]",
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
         path = tmp_path / "runtime.db"
         return Backend(lambda: SqliteWorkflowStore(SqliteDatabase(path)))
+    if request.param == "postgres":
+        schema = postgres_schema(request)
+        return Backend(lambda: PostgresWorkflowStore(schema.database()))
     raise AssertionError(request.param)
 
 
