@@ -22,6 +22,7 @@ from hexad.api.live import router as live_router
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from hexad.api.problems import install_problem_handlers
 from hexad.api.routers import (
+    apikeys,
     auth,
     clients,
     contracts,
@@ -36,7 +37,7 @@ from hexad.api.routers import (
     users,
     workflows,
 )
-from hexad.auth.keys import signing_secret, user_pool
+from hexad.auth.keys import api_keys, signing_secret, user_pool
 from hexad.auth.ratelimit import API_LIMIT, CALLER_LIMIT, Limit, RateLimiter
 from hexad.auth.stores import SqlAuditLog
 from hexad.auth.tokens import TokenIssuer
@@ -69,6 +70,7 @@ API_ROUTERS = (
     resources.plans_router,
     resources.routes_router,
     resources.utilization_router,
+    apikeys.router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)
@@ -96,6 +98,7 @@ def create_app(
     upgrade(engine=engine)
     app.state.tokens = TokenIssuer(signing_secret(settings), clock)
     app.state.users = user_pool(settings, clock, app.state.tokens)
+    app.state.api_keys = api_keys(settings, clock)
     app.state.audit = SqlAuditLog(engine)
     app.state.findings = FindingStore(engine, clock)
     app.state.bus = event_bus(settings)

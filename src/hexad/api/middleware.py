@@ -133,8 +133,12 @@ class RateLimit:
 
     @staticmethod
     def _caller_key(scope: Scope) -> str:
+        """One bucket per API key (by its id), per bearer token, else per client address."""
         headers: dict[bytes, bytes] = dict(scope.get("headers", []))
         authorization = headers.get(b"authorization", b"")
+        api_key = headers.get(b"x-api-key", b"").strip() or authorization.partition(b" ")[2].strip()
+        if api_key.startswith(b"hx_"):
+            return "key:" + api_key[3:19].decode("latin-1")
         if authorization:
             return "auth:" + authorization.decode("latin-1")[-32:]
         client = scope.get("client") or ("unknown", 0)

@@ -1,8 +1,12 @@
-"""Who is calling and may they: bearer-token authentication and per-route permissions.
+"""Who is calling and may they: bearer tokens, API keys and per-route permissions.
 
 Every route under /api/v1 depends on `require(permission)`; the permission names and the roles that
 hold them live in `hexad.auth.permissions`, the one table of who may do what. `require` marks its
 dependency with the permission so a test can walk every route and check it is guarded.
+
+A caller proves who they are with `Authorization: Bearer <access token>` (Hexad's own JWT), the same
+header with an API key (`hx_...`), or `X-API-Key: hx_...`. A user holds roles; a key holds scopes
+(permissions) and may use only those.
 """
 
 from __future__ import annotations
@@ -12,30 +16,55 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from hexad.auth.apikeys import ApiKeys, looks_like_api_key
 from hexad.auth.permissions import PERMISSIONS, allowed
 from hexad.auth.tokens import TokenIssuer
 from hexad.errors import AuthenticationError, PermissionDeniedError
 
-__all__ = ["Principal", "authenticate", "require"]
+__all__ = ["Principal", "authenticate", "credential_of", "require"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller."""
+    """The authenticated caller; `scopes` is set for an API key and limits it to those permissions."""
 
     subject: str
     roles: tuple[str, ...]
     mfa: bool
+    scopes: frozenset[str] | None = None
+
+    def may(self, permission: str) -> bool:
+        """Whether this caller holds `permission`."""
+        if self.scopes is not None:
+            return permission in self.scopes
+        return allowed(self.roles, permission)
+
+
+def credential_of(headers: dict[str, str]) -> str | None:
+    """The bearer token or API key a request carries (lower-case header names), or None."""
+    key = headers.get("x-api-key", "").strip()
+    if key:
+        return key
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
 def authenticate(request: Request) -> Principal:
-    """The caller of a request with a valid `Authorization: Bearer <token>` header."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("expected an 'Authorization: Bearer <access token>' header")
+    """The caller of a request carrying a valid access token or API key."""
+    credential = credential_of({"x-api-key": request.headers.get("x-api-key", ""),
+                                "authorization": request.headers.get("authorization", "")})  # fmt: skip
+    if credential is None:
+        raise AuthenticationError(
+            "expected an 'Authorization: Bearer <access token or API key>' or 'X-API-Key' header"
+        )
+    if looks_like_api_key(credential):
+        keys: ApiKeys = request.app.state.api_keys
+        key = keys.verify(credential)
+        return Principal(f"apikey:{key.id}", (), False, frozenset(key.scopes))
     issuer: TokenIssuer = request.app.state.tokens
-    claims = issuer.verify(token.strip())
+    claims = issuer.verify(credential)
     return Principal(claims.subject, claims.roles, claims.mfa)
 
 
@@ -46,8 +75,8 @@ def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
 
     async def dependency(request: Request) -> Principal:
         principal = authenticate(request)
-        if not allowed(principal.roles, permission):
-            raise PermissionDeniedError(f"this needs the {permission!r} permission, which your roles lack")
+        if not principal.may(permission):
+            raise PermissionDeniedError(f"this needs the {permission!r} permission, which you lack")
         return principal
 
     dependency.permission = permission  # type: ignore[attr-defined]

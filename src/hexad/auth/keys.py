@@ -5,14 +5,15 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from hexad.auth.stores import SqlRefreshStore, SqlUserStore
+from hexad.auth.apikeys import ApiKeys
+from hexad.auth.stores import SqlApiKeyStore, SqlRefreshStore, SqlUserStore
 from hexad.auth.tokens import RefreshTokens, TokenIssuer
 from hexad.auth.users import UserPool
 from hexad.config import Settings
 from hexad.domain.database import engine_for
 from hexad.runtime.clock import Clock, SystemClock
 
-__all__ = ["signing_secret", "user_pool"]
+__all__ = ["api_keys", "signing_secret", "user_pool"]
 
 
 def signing_secret(settings: Settings) -> str:
@@ -33,3 +34,8 @@ def user_pool(settings: Settings, clock: Clock | None = None, tokens: TokenIssue
     engine = engine_for(settings)
     tokens = tokens or TokenIssuer(signing_secret(settings), clock)
     return UserPool(SqlUserStore(engine), clock, tokens, RefreshTokens(SqlRefreshStore(engine), clock))
+
+
+def api_keys(settings: Settings, clock: Clock | None = None) -> ApiKeys:
+    """The API keys on the settings' domain database."""
+    return ApiKeys(SqlApiKeyStore(engine_for(settings)), clock or SystemClock())

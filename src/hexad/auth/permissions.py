@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users:read": _ADMIN,
     "users:write": _ADMIN,
     "audit:read": _ADMIN,
+    "apikeys:read": _ADMIN,
+    "apikeys:write": _ADMIN,
 }
 
 

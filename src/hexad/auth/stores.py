@@ -13,17 +13,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from hexad.auth.apikeys import ApiKey
 from hexad.auth.tokens import RefreshRecord
 from hexad.auth.users import User
+from hexad.domain.models import ApiKey as ApiKeyRow
 from hexad.domain.models import AuditRecord, RefreshToken
 from hexad.domain.models import User as UserRow
 from hexad.observability.audit import AuditEntry, seal
 
-__all__ = ["SqlAuditLog", "SqlRefreshStore", "SqlUserStore"]
+__all__ = ["SqlApiKeyStore", "SqlAuditLog", "SqlRefreshStore", "SqlUserStore"]
 
 _USERS: sa.Table = UserRow.__table__  # type: ignore[assignment]
 _TOKENS: sa.Table = RefreshToken.__table__  # type: ignore[assignment]
 _AUDIT: sa.Table = AuditRecord.__table__  # type: ignore[assignment]
+_KEYS: sa.Table = ApiKeyRow.__table__  # type: ignore[assignment]
 _APPEND_ATTEMPTS = 20
 
 
@@ -103,6 +106,44 @@ class SqlRefreshStore:
     def _revoke(self, condition: Any) -> int:
         with self._engine.begin() as conn:
             return int(conn.execute(_TOKENS.update().where(condition).values(revoked=True)).rowcount)
+
+
+def _api_key(row: Any) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        secret_hash=row.secret_hash,
+        owner=row.owner,
+        scopes=tuple(row.scopes or ()),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )
+
+
+class SqlApiKeyStore:
+    """`ApiKeyStore` over the `api_keys` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get(self, key_id: str) -> ApiKey | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(_KEYS).where(_KEYS.c.id == key_id)).first()
+        return None if row is None else _api_key(row)
+
+    def all(self) -> list[ApiKey]:
+        query = sa.select(_KEYS).order_by(_KEYS.c.created_at.desc(), _KEYS.c.id)
+        with self._engine.connect() as conn:
+            return [_api_key(row) for row in conn.execute(query)]
+
+    def save(self, key: ApiKey) -> None:
+        values = {**key.__dict__, "scopes": list(key.scopes)}
+        with self._engine.begin() as conn:
+            updated = conn.execute(_KEYS.update().where(_KEYS.c.id == key.id).values(**values))
+            if updated.rowcount == 0:
+                conn.execute(_KEYS.insert().values(**values))
 
 
 def _entry(row: Any) -> AuditEntry:

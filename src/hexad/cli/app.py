@@ -28,6 +28,7 @@ __all__ = ["COMMANDS", "LazyGroup", "app", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "actors": ("actors_cmd", "app"),
     "agents": ("agents_cmd", "app"),
+    "apikeys": ("apikeys_cmd", "app"),
     "audit": ("users_cmd", "audit_app"),
     "clients": ("clients_cmd", "app"),
     "config": ("config_cmd", "app"),
