@@ -10,10 +10,12 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
+from hexad.adapters.postgres.bus import PostgresBusStore
 from hexad.adapters.postgres.database import PostgresDatabase, is_postgres_url
 from hexad.adapters.postgres.queue import PostgresQueueBackend
 from hexad.adapters.postgres.schedules import PostgresScheduleStore
 from hexad.adapters.postgres.state import PostgresStateStore
+from hexad.adapters.postgres.workflows import PostgresWorkflowStore
 from hexad.adapters.sqlite.bus import SqliteBusStore
 from hexad.adapters.sqlite.database import SqliteDatabase, open_database
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
@@ -60,7 +62,7 @@ _postgres_databases: dict[str, PostgresDatabase] = {}
 def postgres_database(settings: Settings | None = None) -> PostgresDatabase | None:
     """The process's pool on PostgreSQL when the profile is distributed and `database_url` is one.
 
-    The queues, schedules and state store then live there instead of in the runtime file.
+    The bus, queues, schedules, state store and workflows then live there instead of in the runtime file.
     """
     settings = settings or get_settings()
     url = settings.database_url
@@ -110,23 +112,28 @@ def domain_engine(settings: Settings | None = None) -> Engine:
     return engine_for(settings)
 
 
-_event_buses: dict[SqliteDatabase, EventBus] = {}
+_event_buses: dict[SqliteDatabase | PostgresDatabase, EventBus] = {}
 
 
 def event_bus(settings: Settings | None = None, *, clock: Clock | None = None) -> EventBus:
-    """The event bus on the runtime file: queue and mailbox targets via `queue_service`, workflow
-    targets start executions of `workflow_service` (a workflow runner drives them), scheduled rules
-    live in `scheduler`.
+    """The event bus on PostgreSQL (distributed profile) or the runtime file: queue and mailbox targets
+    via `queue_service`, workflow targets start executions of `workflow_service` (a workflow runner
+    drives them), scheduled rules live in `scheduler`.
 
-    Without `clock` every caller in the process shares one bus per file, so callables registered by
-    one component and puts made by another reach the same delivery loop at once.
+    Without `clock` every caller in the process shares one bus per database, so callables registered
+    by one component and puts made by another reach the same delivery loop at once.
     """
-    database = runtime_database(settings)
+    database: SqliteDatabase | PostgresDatabase = postgres_database(settings) or runtime_database(settings)
     if clock is None and database in _event_buses:
         return _event_buses[database]
     used_clock = clock or SystemClock()
+    store = (
+        PostgresBusStore(database, now=used_clock.time())
+        if isinstance(database, PostgresDatabase)
+        else SqliteBusStore(database, now=used_clock.time())
+    )
     bus = EventBus(
-        SqliteBusStore(database, now=used_clock.time()),
+        store,
         used_clock,
         queues=queue_service(settings, clock=used_clock),
         scheduler=scheduler(settings, clock=used_clock),
@@ -167,7 +174,8 @@ def workflow_service(
     put_events: PutEvents | None = None,
     send_message: SendMessage | None = None,
 ) -> WorkflowService:
-    """The workflow service on the runtime file, with its Task resource table.
+    """The workflow service on PostgreSQL (distributed profile) or the runtime file, with its Task
+    resource table.
 
     `agents` maps `"<agent>:<action>"` to a callable (the `hexad:agent:<agent>:<action>` resources),
     `put_events` receives EventBridge entries, `send_message(queue, body)` sends to a queue.
@@ -175,7 +183,8 @@ def workflow_service(
     resources = ResourceTable(
         activities=activities, agents=agents, put_events=put_events, send_message=send_message
     )
-    store = SqliteWorkflowStore(runtime_database(settings))
+    postgres = postgres_database(settings)
+    store = PostgresWorkflowStore(postgres) if postgres else SqliteWorkflowStore(runtime_database(settings))
     return WorkflowService(store, clock or SystemClock(), resources=resources)
 
 
