@@ -1,4 +1,4 @@
-"""Queue semantics on every backend: `queue[sqlite]` today, PostgreSQL and NATS to come.
+"""Queue semantics on every backend: `queue[sqlite]`, `queue[postgres]` and `queue[nats]`.
 
 Every test talks to `QueueService` over a backend made by the `backend` fixture, with a `ManualClock`,
 so visibility timeouts, delays, retention and deduplication windows are exercised without waiting.
@@ -34,6 +34,7 @@ from hexad.ports.queue import (
 )
 from hexad.runtime.clock import ManualClock
 from hexad.runtime.queues import QueueService
+from tests.support.nats import nats_queues
 from tests.support.postgres import postgres_schema
 
 
@@ -45,7 +46,12 @@ class Backend:
 
 
 @pytest.fixture(
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=lambda name: f"queue[{name}]"
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("nats", marks=pytest.mark.nats),
+    ],
+    ids=lambda name: f"queue[{name}]",
 )
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
@@ -54,6 +60,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "postgres":
         schema = postgres_schema(request)
         return Backend(lambda: PostgresQueueBackend(schema.database()))
+    if request.param == "nats":
+        return Backend(nats_queues(request).make)
     raise AssertionError(request.param)
 
 

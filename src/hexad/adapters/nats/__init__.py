@@ -1,0 +1,1 @@
+"""NATS JetStream adapters for the distributed profile: queues (a replicated log) and leases (KV)."""

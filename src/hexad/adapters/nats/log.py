@@ -1,0 +1,205 @@
+"""A replicated log on one JetStream stream: every process applies every record, in order.
+
+Writers append with `Nats-Expected-Last-Sequence` set to the last record they have applied, so the
+server accepts a record only if it was decided on the latest state; a writer that lost the race
+catches up and decides again. A tail (an ordered push consumer over the whole stream) applies records
+as they arrive, mine and everyone else's; a writer gets its outcome when the tail applies its record
+(matched by a nonce), so there is exactly one applier and no record is applied twice.
+
+Everything here runs on the private NATS loop (`hexad.adapters.nats.loop`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import uuid
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext, api
+from nats.js.errors import APIError, NotFoundError
+
+from hexad.errors import RuntimeStoreError
+
+__all__ = ["JetStreamLog"]
+
+_WRONG_LAST_SEQUENCE = 10071
+_ATTEMPTS = 200
+_log = logging.getLogger(__name__)
+
+Apply = Callable[[int, dict[str, Any]], Any]
+
+# Logs of this process, by (url, stream): a write returns once every one of them has applied it, so
+# all backends in one process agree at once (other processes follow within the push latency).
+_peers: dict[tuple[str, str], weakref.WeakSet[JetStreamLog]] = {}
+
+
+class JetStreamLog:
+    """Append and tail the records of `stream` (subject `<stream>.log`)."""
+
+    def __init__(
+        self,
+        url: str,
+        stream: str,
+        apply: Apply,
+        *,
+        lock: threading.Lock | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.lock = lock or threading.Lock()  # held while applying and deciding: readers elsewhere take it
+        self.stream = stream
+        self.subject = f"{stream}.log"
+        self.applied = 0
+        self._apply = apply
+        self._timeout = timeout
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._waiters: dict[str, asyncio.Future[Any]] = {}
+        self._synced: list[tuple[int, asyncio.Future[None]]] = []
+        self._write_lock: asyncio.Lock | None = None
+
+    async def start(self) -> None:
+        """Connect, create the stream if missing, start the tail and catch up."""
+        self._nc = await nats.connect(
+            self.url, name=f"hexad-{self.stream}", max_reconnect_attempts=-1, reconnect_time_wait=0.25
+        )
+        self._js = self._nc.jetstream(timeout=self._timeout)
+        self._write_lock = asyncio.Lock()
+        try:
+            await self._js.stream_info(self.stream)
+        except NotFoundError:
+            await self._js.add_stream(
+                name=self.stream, subjects=[f"{self.stream}.>"], storage=api.StorageType.FILE
+            )
+        await self._js.subscribe(
+            self.subject, cb=self._on_record, ordered_consumer=True, idle_heartbeat=1.0,
+            deliver_policy=api.DeliverPolicy.ALL, pending_msgs_limit=-1, pending_bytes_limit=-1,
+        )  # fmt: skip
+        await self.sync()
+        _peers.setdefault((self.url, self.stream), weakref.WeakSet()).add(self)
+
+    async def close(self) -> None:
+        _peers.get((self.url, self.stream), weakref.WeakSet()).discard(self)
+        if self._nc is not None and not self._nc.is_closed:
+            await self._nc.close()
+
+    async def delete_stream(self) -> None:
+        """Remove the stream and everything in it (tests, benchmarks)."""
+        if self._js is not None:
+            with contextlib.suppress(NotFoundError):
+                await self._js.delete_stream(self.stream)
+
+    async def sync(self) -> None:
+        """Wait until every record the server had when this call started is applied here."""
+        js = self._context()
+        info = await js.stream_info(self.stream)
+        await self._wait_applied(info.state.last_seq)
+
+    async def append(self, decide: Callable[[], dict[str, Any] | None]) -> Any:
+        """Append the record `decide()` makes from the current state; the outcome of applying it.
+
+        `decide` runs again on the newer state when another process wrote first; it may raise (the
+        operation fails) or return None (nothing to write).
+        """
+        js = self._context()
+        nonce = uuid.uuid4().hex
+        outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters[nonce] = outcome
+        assert self._write_lock is not None
+        try:
+            async with self._write_lock:
+                for _ in range(_ATTEMPTS):
+                    if outcome.done():
+                        return await self._settled(outcome.result())
+                    with self.lock:
+                        record = decide()
+                    if record is None:
+                        return None
+                    record["nonce"] = nonce
+                    headers = {"Nats-Expected-Last-Sequence": str(self.applied)}
+                    try:
+                        await js.publish(self.subject, json.dumps(record).encode(), headers=headers)
+                    except APIError as exc:
+                        if exc.err_code != _WRONG_LAST_SEQUENCE:
+                            raise
+                        await self.sync()
+                        continue
+                    except (TimeoutError, nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
+                        await self._sync_when_back()  # the record may have landed: the nonce says
+                        continue
+                    return await self._settled(await asyncio.wait_for(outcome, self._timeout))
+                raise RuntimeStoreError(f"stream {self.stream}: too many conflicting writers, gave up")
+        finally:
+            self._waiters.pop(nonce, None)
+
+    async def _settled(self, applied: tuple[int, Any]) -> Any:
+        """The outcome, once every log of this process on the stream has applied the record."""
+        sequence, result = applied
+        for peer in list(_peers.get((self.url, self.stream), ())):
+            if peer is not self:
+                await peer._wait_applied(sequence)
+        return result
+
+    async def _sync_when_back(self) -> None:
+        for _ in range(240):
+            try:
+                await self.sync()
+                return
+            except (TimeoutError, nats.errors.TimeoutError, nats.errors.NoRespondersError, APIError):
+                await asyncio.sleep(0.25)
+        raise RuntimeStoreError(f"stream {self.stream}: NATS at {self.url} did not come back in 60 s")
+
+    async def _on_record(self, msg: Msg) -> None:
+        sequence = msg.metadata.sequence.stream
+        if sequence <= self.applied:
+            return
+        nonce: str | None = None
+        try:
+            record = json.loads(msg.data)
+            nonce = record.get("nonce")
+            with self.lock:
+                result: Any = self._apply(sequence, record)
+            error: BaseException | None = None
+        except Exception as exc:  # a record this version cannot apply: say so, keep the log moving
+            _log.exception("stream %s: record %d could not be applied", self.stream, sequence)
+            result, error = None, exc
+        self.applied = sequence
+        waiter = self._waiters.get(nonce) if nonce else None
+        if waiter is not None and not waiter.done():
+            if error is None:
+                waiter.set_result((sequence, result))
+            else:
+                waiter.set_exception(RuntimeStoreError(f"record {sequence} failed to apply: {error}"))
+        if self._synced and self._synced[0][0] <= sequence:
+            ready = [future for target, future in self._synced if target <= sequence]
+            self._synced = [(t, f) for t, f in self._synced if t > sequence]
+            for future in ready:
+                if not future.done():
+                    future.set_result(None)
+
+    async def _wait_applied(self, target: int) -> None:
+        if self.applied >= target:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._synced.append((target, future))
+        self._synced.sort(key=lambda item: item[0])
+        try:
+            await asyncio.wait_for(future, self._timeout)
+        except TimeoutError as exc:
+            raise RuntimeStoreError(
+                f"stream {self.stream}: applied up to {self.applied}, waited for {target}"
+            ) from exc
+
+    def _context(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeStoreError(f"stream {self.stream}: not started")
+        return self._js

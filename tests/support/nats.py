@@ -1,0 +1,51 @@
+"""NATS JetStream for tests: a unique stream per test, deleted afterwards, backends closed."""
+
+from __future__ import annotations
+
+import contextlib
+
+import nats
+import pytest
+
+from hexad.adapters.nats.loop import call_sync
+from hexad.adapters.nats.queue import NatsQueueBackend
+from tests.support.services import require_service, unique_name
+
+NATS_URL = "nats://127.0.0.1:4222"
+
+
+async def _delete_streams(names: list[str]) -> None:
+    client = await nats.connect(NATS_URL)
+    try:
+        js = client.jetstream()
+        for name in names:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_stream(name)
+    finally:
+        await client.close()
+
+
+class NatsQueues:
+    """Makes `NatsQueueBackend`s on one test's stream; `close()` closes them and deletes the stream."""
+
+    def __init__(self) -> None:
+        require_service("nats")
+        self.stream = unique_name("HEXAD_TEST").upper()
+        self._made: list[NatsQueueBackend] = []
+
+    def make(self) -> NatsQueueBackend:
+        backend = NatsQueueBackend(NATS_URL, stream=self.stream)
+        self._made.append(backend)
+        return backend
+
+    def close(self) -> None:
+        for backend in self._made:
+            backend.close_sync()
+        call_sync(_delete_streams([self.stream]), 30)
+
+
+def nats_queues(request: pytest.FixtureRequest) -> NatsQueues:
+    """A `NatsQueues` cleaned up when the test ends."""
+    queues = NatsQueues()
+    request.addfinalizer(queues.close)
+    return queues
