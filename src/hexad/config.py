@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server for the distributed profile")
     object_store_url: str | None = Field(None, description="file:///path or s3://bucket/prefix")
     s3_endpoint_url: str | None = Field(None, description="endpoint of an S3-compatible store")
+    s3_access_key_id: str | None = Field(None, description="S3 key id (else boto3's credential chain)")
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key")
     aws_region: str = Field("us-east-1", description="AWS region for the aws profile")
     llm_provider: LlmProvider = Field("offline", description="offline | anthropic | bedrock | openai")
     llm_model: str | None = Field(None, description="model name for the chosen LLM provider")

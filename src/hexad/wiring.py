@@ -24,6 +24,7 @@ from hexad.adapters.sqlite.state import SqliteStateStore
 from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
+from hexad.lake.objects import ObjectStore, open_object_store
 from hexad.ports.queue import QueueBackend
 from hexad.ports.state import StateStore
 from hexad.runtime.actors.control import control_directory
@@ -41,6 +42,7 @@ __all__ = [
     "bus_firing_sink",
     "domain_engine",
     "event_bus",
+    "object_store",
     "postgres_database",
     "queue_service",
     "runtime_database",
@@ -110,6 +112,12 @@ def queue_service(settings: Settings | None = None, *, clock: Clock | None = Non
 def domain_engine(settings: Settings | None = None) -> Engine:
     """The SQLAlchemy engine on the domain database (`settings.effective_database_url`), one per URL."""
     return engine_for(settings)
+
+
+def object_store(settings: Settings | None = None) -> ObjectStore:
+    """The lake's object store: a local folder, or an S3-compatible bucket (`s3://bucket/prefix`)."""
+    settings = settings or get_settings()
+    return open_object_store(settings.effective_object_store_url, settings)
 
 
 _event_buses: dict[SqliteDatabase | PostgresDatabase, EventBus] = {}

@@ -60,3 +60,10 @@ def require_service(name: str) -> None:
 def unique_name(prefix: str) -> str:
     """A database/stream/bucket name no other run uses."""
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (for a test server started next)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from hexad.config import Settings, get_settings
 from hexad.errors import ConfigError
 
 __all__ = ["ObjectStore", "open_object_store"]
@@ -33,10 +34,25 @@ class ObjectStore(Protocol):
         ...
 
 
-def open_object_store(url: str) -> ObjectStore:
-    """The store behind `url` (`file:///path`; S3 arrives with the aws and distributed profiles)."""
+def open_object_store(url: str, settings: Settings | None = None) -> ObjectStore:
+    """The store behind `url`: `file:///path` (a local folder) or `s3://bucket/prefix`.
+
+    An S3 store takes its endpoint, region and credentials from `settings` (the process's by default).
+    """
     if url.startswith("file://"):
         from hexad.adapters.filesystem.objects import FilesystemObjectStore
 
         return FilesystemObjectStore(url.removeprefix("file://"))
-    raise ConfigError(f"HEXAD_OBJECT_STORE_URL: no object store for {url!r} yet; expected a file:// URL")
+    if url.startswith("s3://"):
+        from hexad.adapters.s3.objects import S3ObjectStore
+
+        settings = settings or get_settings()
+        secret = settings.s3_secret_access_key
+        return S3ObjectStore.from_url(
+            url,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.aws_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+        )
+    raise ConfigError(f"HEXAD_OBJECT_STORE_URL: no object store for {url!r}; expected file:// or s3://")

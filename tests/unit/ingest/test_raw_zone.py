@@ -44,6 +44,6 @@ def test_keys_cannot_escape_the_root_and_missing_objects_are_named(tmp_path: Pat
     assert not store.exists("raw/none") and store.list() == []
 
 
-def test_only_local_folders_are_supported_for_now() -> None:
+def test_an_object_store_url_of_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ConfigError, match="HEXAD_OBJECT_STORE_URL"):
-        open_object_store("s3://bucket/lake")
+        open_object_store("gs://bucket/lake")

@@ -10,7 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from hexad.errors import NotFoundError, ValidationError
+from hexad.adapters.shared.objects import check_key
+from hexad.errors import NotFoundError
 
 __all__ = ["FilesystemObjectStore"]
 
@@ -22,10 +23,7 @@ class FilesystemObjectStore:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        parts = key.split("/")
-        if not key or key.startswith("/") or any(part in ("", ".", "..") for part in parts):
-            raise ValidationError(f"object key {key!r}: expected a relative path like 'raw/entity/file'")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*check_key(key))
 
     def put(self, key: str, data: bytes) -> str:
         path = self._path(key)
