@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
+from hexad.adapters.nats.queue import NatsQueueBackend
 from hexad.adapters.postgres.bus import PostgresBusStore
 from hexad.adapters.postgres.database import PostgresDatabase, is_postgres_url
 from hexad.adapters.postgres.queue import PostgresQueueBackend
@@ -42,6 +43,7 @@ __all__ = [
     "bus_firing_sink",
     "domain_engine",
     "event_bus",
+    "nats_queue_backend",
     "object_store",
     "postgres_database",
     "queue_service",
@@ -90,13 +92,26 @@ def scheduler(
 
 
 _queue_backends: dict[SqliteDatabase | PostgresDatabase, QueueBackend] = {}
+_nats_queue_backends: dict[str, NatsQueueBackend] = {}
+
+
+def nats_queue_backend(settings: Settings | None = None) -> NatsQueueBackend | None:
+    """The process's queue backend on NATS JetStream when the profile is distributed and `HEXAD_NATS_URL`
+    is set explicitly (the default URL alone keeps queues on the database)."""
+    settings = settings or get_settings()
+    if settings.profile != "distributed" or "nats_url" not in settings.model_fields_set:
+        return None
+    return _nats_queue_backends.setdefault(settings.nats_url, NatsQueueBackend(settings.nats_url))
 
 
 def queue_service(settings: Settings | None = None, *, clock: Clock | None = None) -> QueueService:
-    """The queue service on PostgreSQL (distributed profile) or the runtime file.
+    """The queue service on NATS JetStream or PostgreSQL (distributed profile), or the runtime file.
 
-    Every service on one database shares one backend, so a long poll wakes as soon as any of them sends.
+    Every service on one store shares one backend, so a long poll wakes as soon as any of them sends.
     """
+    nats = nats_queue_backend(settings)
+    if nats is not None:
+        return QueueService(nats, clock or SystemClock())
     database: SqliteDatabase | PostgresDatabase = postgres_database(settings) or runtime_database(settings)
     backend = _queue_backends.get(database)
     if backend is None:
@@ -185,15 +200,22 @@ def workflow_service(
     """The workflow service on PostgreSQL (distributed profile) or the runtime file, with its Task
     resource table.
 
-    `agents` maps `"<agent>:<action>"` to a callable (the `hexad:agent:<agent>:<action>` resources),
-    `put_events` receives EventBridge entries, `send_message(queue, body)` sends to a queue.
+    `agents` maps `"<agent>:<action>"` to a callable (the `hexad:agent:<agent>:<action>` resources;
+    default: the agents' own actions, `hexad.agents.actions.agent_actions`), `put_events` receives
+    EventBridge entries, `send_message(queue, body)` sends to a queue.
     """
     resources = ResourceTable(
         activities=activities, agents=agents, put_events=put_events, send_message=send_message
     )
     postgres = postgres_database(settings)
     store = PostgresWorkflowStore(postgres) if postgres else SqliteWorkflowStore(runtime_database(settings))
-    return WorkflowService(store, clock or SystemClock(), resources=resources)
+    clock = clock or SystemClock()
+    service = WorkflowService(store, clock, resources=resources)
+    if agents is None:
+        from hexad.agents.actions import agent_actions  # the agents import wiring, so import them late
+
+        resources.agents = agent_actions(settings, clock=clock, describe=service.describe)
+    return service
 
 
 def worker(
