@@ -34,6 +34,7 @@ from hexad.api.routers import (
     runtime,
     sales,
     spend,
+    tasks,
     users,
     workflows,
 )
@@ -43,8 +44,11 @@ from hexad.auth.stores import SqlAuditLog
 from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for, upgrade
+from hexad.lake.objects import open_object_store
 from hexad.runtime.actors.metrics import REGISTRY as ACTOR_METRICS
 from hexad.runtime.clock import Clock, SystemClock
+from hexad.tasks.records import SqlTaskStore
+from hexad.tasks.service import TaskService
 from hexad.wiring import event_bus, queue_service, scheduler
 
 __all__ = ["API_ROUTERS", "MAX_REQUEST_BYTES", "PUBLIC_ROUTERS", "create_app"]
@@ -71,6 +75,7 @@ API_ROUTERS = (
     resources.routes_router,
     resources.utilization_router,
     apikeys.router,
+    tasks.router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)
@@ -105,6 +110,8 @@ def create_app(
     app.state.live = LiveHub(app.state.bus)
     app.state.queues = queue_service(settings)
     app.state.scheduler = scheduler(settings)
+    app.state.objects = open_object_store(settings.effective_object_store_url)
+    app.state.tasks = TaskService(SqlTaskStore(engine), app.state.queues, app.state.bus.put_events, clock)
     install_problem_handlers(app)
     _add_health(app)
     for router in (*PUBLIC_ROUTERS, *API_ROUTERS):

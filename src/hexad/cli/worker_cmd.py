@@ -95,6 +95,9 @@ async def _serve(
             send_message=lambda queue, body: queues.send(queue, body),
         )
         worker.add_service("workflows", _until_stopped(engine.run))
+    from hexad.tasks.consumer import task_consumer  # API-submitted tasks (hexad.tasks)
+
+    worker.add_service("tasks", task_consumer(settings))
     return await worker.run()
 
 
