@@ -10,14 +10,17 @@ re-zipped with fixed entry timestamps (python-docx stamps the current time other
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 import zipfile
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import reportlab
 from docx import Document
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from reportlab.lib.pagesizes import A4
@@ -184,13 +187,34 @@ def _write_pdf(path: Path, paragraphs: list[str], rng: np.random.Generator) -> N
     pdf.save()
 
 
+_SCAN_FONT_SIZE = 15
+# Pillow's built-in font has no currency signs (it draws an empty box for them); a printed contract
+# shows the sign, so those characters come from Bitstream Vera, which reportlab ships.
+_FALLBACK_CHARACTERS = re.compile("([€£])")
+
+
+@cache
+def _scan_fonts() -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, ImageFont.FreeTypeFont]:
+    vera = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
+    return ImageFont.load_default(size=_SCAN_FONT_SIZE), ImageFont.truetype(str(vera), _SCAN_FONT_SIZE)
+
+
+def _draw_line(draw: ImageDraw.ImageDraw, x: float, y: float, line: str) -> None:
+    """Draw one line, taking each character from a font that has a glyph for it."""
+    regular, fallback = _scan_fonts()
+    baseline = y + regular.getbbox("Ag", anchor="ls")[1] * -1
+    for index, run in enumerate(_FALLBACK_CHARACTERS.split(line)):
+        font = fallback if index % 2 else regular
+        draw.text((x, baseline), run, fill=20, font=font, anchor="ls")
+        x += font.getlength(run)
+
+
 def _write_scan(path: Path, paragraphs: list[str], rng: np.random.Generator) -> None:
     """Text rendered to a slightly rotated, speckled grayscale page, embedded as an image-only PDF."""
     page = Image.new("L", (827, 1169), 255)
     draw = ImageDraw.Draw(page)
-    font = ImageFont.load_default(size=15)
     for i, line in enumerate(_lines(paragraphs, 80)):
-        draw.text((60, 70 + i * 21), line, fill=20, font=font)
+        _draw_line(draw, 60, 70 + i * 21, line)
     page = page.rotate(float(rng.uniform(-1.5, 1.5)), resample=Image.Resampling.BILINEAR, fillcolor=255)
     pixels = np.asarray(page.filter(ImageFilter.GaussianBlur(0.6))).copy()
     specks = rng.random(pixels.shape) < 0.002

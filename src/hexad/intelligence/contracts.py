@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 __all__ = ["FIELD_NAMES", "ContractTerms", "ExtractedField", "extract_terms", "parse_date"]
 
@@ -74,17 +77,23 @@ _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 _NUMBER_WORD += r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
 _NUMBER_WORD += r"hundred|and|[\s-])+"
 # a misread number word ("twentytour") before a figure in brackets is skipped: the figure decides
+# a figure in brackets may come back from OCR with a space inside it: "(1 2)"
 _QUANTITY = (
-    rf"(?:(?P<words>{_NUMBER_WORD})\s*)?(?:[a-z-]+\s*(?=\())?(?:\(\s*(?P<paren>\d+)\s*\)|(?P<digits>\d+))?"
+    rf"(?:(?P<words>{_NUMBER_WORD})\s*)?(?:[a-z-]+\s*(?=\())?"
+    r"(?:\(\s*(?P<paren>\d(?:\s?\d)*)\s*\)|(?P<digits>\d+))?"
 )
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = (
-    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS}),?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)\s+day\s+of\s+(?:{_MONTHS}),?\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})"
-)
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{1,2}}[,.]?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS}),?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)\s+day\s+of\s+(?:{_MONTHS})[,.]?\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})"
+)  # OCR reads the comma of "June 17, 2023" as a period now and then
+_SHALL = r"sh[ae][il1|]{1,2}"  # "shall" as OCR reads it: "shail", "sha1l"
 _CURRENCY_SYMBOLS = {"C$": "CAD", "A$": "AUD", "US$": "USD", "$": "USD", "€": "EUR", "£": "GBP"}
 _CURRENCY_CODES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "NZD")
+# letters OCR confuses with each other in capitals; a code read with one of them swapped is that code
+_CAPITAL_CONFUSIONS = {"D": "O0", "O": "0D", "S": "5", "B": "8", "I": "1l", "G": "6C", "E": "F", "R": "P"}
 _DAYS_PER_MONTH = 30
+_PARTY_MATCH_SCORE = 88.0
 
 
 @dataclass(frozen=True)
@@ -121,14 +130,33 @@ class ContractTerms:
         return {"fields": {name: field.to_json() for name, field in self.fields.items()}}
 
 
+# A token made only of these characters is scanner dirt read as text ("renew | automatically",
+# "Johnson . Advisory", "Sanders — Property"); prose never puts them between spaces.
+_NOISE_TOKEN = re.compile(r"(?<!\S)[|¦_.,:;*'`~—–-]+(?!\S)")
+
+
+# OCR reads digits as the letters they resemble ("2O25", "1O,5OO.OO"): in a figure, map them back
+_FIGURE = re.compile(r"(?<![A-Za-z])[0-9OoIlS][0-9OoIlS,./-]*[0-9OoIlS](?![A-Za-z])")
+_DIGIT_MISREADS = str.maketrans("OoIlS", "00115")
+
+
+def _figure(match: re.Match[str]) -> str:
+    token = match.group()
+    return token.translate(_DIGIT_MISREADS) if any(c.isdigit() for c in token) else token
+
+
 class _Text:
-    """A whitespace-collapsed copy of the text with a map back to original offsets."""
+    """A whitespace-collapsed copy of the text, OCR noise and misread digits repaired, with a map back."""
 
     def __init__(self, original: str) -> None:
+        noise = {i for m in _NOISE_TOKEN.finditer(original) for i in range(m.start(), m.end())}
+        repaired = _FIGURE.sub(_figure, original)  # same length: offsets stay valid
         chars: list[str] = []
         origin: list[int] = []
         previous_space = True
-        for index, char in enumerate(original):
+        for index, char in enumerate(repaired):
+            if index in noise:
+                continue
             space = char.isspace()
             if space and previous_space:
                 continue
@@ -148,7 +176,7 @@ _UNKNOWN = ExtractedField(None, 0.0, None)
 def parse_date(text: str) -> date | None:
     """A date in a format contracts use (ISO, "March 5, 2025", "5th day of March, 2025", MM/DD/YYYY)."""
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\s+day\s+of\s+", r"\1 ", text.strip())
-    cleaned = re.sub(r"\s+", " ", cleaned).replace(",", "")
+    cleaned = re.sub(r"[,.]", "", re.sub(r"\s+", " ", cleaned))
     for form in ("%Y-%m-%d", "%B %d %Y", "%d %B %Y", "%m/%d/%Y"):
         try:
             return datetime.strptime(cleaned, form).date()
@@ -160,7 +188,7 @@ def parse_date(text: str) -> date | None:
 def _number(match: re.Match[str]) -> int | None:
     for group in ("paren", "digits"):
         if match.group(group):
-            return int(match.group(group))
+            return int(re.sub(r"\s", "", match.group(group)))
     words = match.group("words")
     return _words_to_int(words) if words else None
 
@@ -180,12 +208,18 @@ def _words_to_int(words: str) -> int | None:
     return total or None
 
 
-def extract_terms(text: str, *, as_of: date | None = None) -> ContractTerms:
-    """Extract every field from contract text; `as_of` (default today) fixes which term is current."""
+def extract_terms(
+    text: str, *, as_of: date | None = None, known_parties: Sequence[str] = ()
+) -> ContractTerms:
+    """Extract every field from contract text; `as_of` (default today) fixes which term is current.
+
+    `known_parties` (the MSP's own name, the vendor list) lets a party name misread by OCR be
+    matched to the name it was read from; without it the name is returned as read.
+    """
     flat = _Text(text)
     today = as_of or date.today()
     fields: dict[str, ExtractedField] = {
-        "parties": _parties(flat),
+        "parties": _parties(flat, known_parties),
         "effective_date": _effective_date(flat),
         "governing_law": _governing_law(flat),
         "payment_terms": _payment_terms(flat),
@@ -209,23 +243,64 @@ _PARTY = r"([A-Z0-9][^()\"“”]{1,120}?)"
 _ROLE = r"\([^()]{2,40}?\)"  # ("Customer"), (the "Supplier"), and OCR's (*Suppiier®)
 
 
-def _parties(flat: _Text) -> ExtractedField:
+def _parties(flat: _Text, known: Sequence[str]) -> ExtractedField:
     pattern = rf"between\s+{_PARTY}\s*{_ROLE},?\s+and\s+{_PARTY}\s*{_ROLE}"
     match = re.search(pattern, flat.flat)
     if match is None:
         return _UNKNOWN
-    parties = [_legal_suffix(match.group(1).strip(" ,")), _legal_suffix(match.group(2).strip(" ,"))]
-    return _found(flat, match, parties, 0.9)
+    read = [_legal_suffix(match.group(k).strip(" ,")) for k in (1, 2)]
+    matched = [_known_party(name, known) for name in read]
+    confidence = 0.95 if all(m is not None for m in matched) else 0.9
+    parties = [m if m is not None else name for name, m in zip(read, matched, strict=True)]
+    return _found(flat, match, parties, confidence)
+
+
+_SUFFIXES = ("Inc", "Ltd", "LLC", "PLC", "Corp")
+_SUFFIX_AT_END = re.compile(r"(?P<sep>[,.]?)\s*\b(?P<word>[A-Za-z1|]{2,5})(?P<dot>\.?)$")
 
 
 def _legal_suffix(name: str) -> str:
-    """Legal suffixes in their usual case ("inc." -> "Inc."), as OCR and careless typing vary it."""
-    return re.sub(r"\b(inc|ltd|llc|plc|corp)\b", _suffix_case, name, flags=re.IGNORECASE)
+    """The legal suffix as it is written: usual case, a misread letter and a comma read as a period fixed.
+
+    OCR reads "MSP, Inc." as "MSP. Inc." and "Inc." as "linc."; a period before a suffix is never
+    how a company name is written, and a word one letter from a suffix after a comma is that suffix.
+    """
+    match = _SUFFIX_AT_END.search(name)
+    if match is None:
+        return name
+    word = match.group("word")
+    suffix = next((s for s in _SUFFIXES if s.lower() == word.lower()), None)
+    if suffix is None and match.group("sep") and len(word) > 3:
+        close = [s for s in _SUFFIXES if Levenshtein.distance(s.lower(), word.lower()) == 1]
+        suffix = close[0] if len(close) == 1 else None
+    if suffix is None:
+        return name
+    separator = ", " if match.group("sep") else " "
+    return name[: match.start()].rstrip(" ,.") + separator + suffix + match.group("dot")
 
 
-def _suffix_case(match: re.Match[str]) -> str:
-    word = match.group(1)
-    return word.upper() if word.lower() == "llc" else word.capitalize()
+def _split_suffix(name: str) -> tuple[str, str]:
+    """(the name without its legal suffix, the suffix with its separator as written: ", Inc.")."""
+    match = _SUFFIX_AT_END.search(name)
+    if match is None or match.group("word").lower() not in {s.lower() for s in _SUFFIXES}:
+        return name, ""
+    return name[: match.start()].rstrip(" ,."), name[match.start() :]
+
+
+def _known_party(name: str, known: Sequence[str]) -> str | None:
+    """The known name `name` was read from (OCR's "Hexad Derno MSP" -> "Hexad Demo MSP"), if close enough.
+
+    Names are compared without legal suffixes; the known spelling replaces the read one and the
+    suffix stays as read, since a vendor list seldom records it. A tie between two names is no match.
+    """
+    if not known:
+        return None
+    heads = {_split_suffix(_legal_suffix(k))[0].lower(): k for k in known}
+    head, suffix = _split_suffix(name)
+    best = process.extract(head.lower(), list(heads), scorer=fuzz.ratio, limit=2)
+    if not best or best[0][1] < _PARTY_MATCH_SCORE or (len(best) > 1 and best[1][1] == best[0][1]):
+        return None
+    return _split_suffix(_legal_suffix(heads[best[0][0]]))[0] + suffix
 
 
 def _date_field(flat: _Text, patterns: list[tuple[str, float]]) -> ExtractedField:
@@ -255,7 +330,7 @@ def _effective_date(flat: _Text) -> ExtractedField:
 def _initial_term(flat: _Text, effective: ExtractedField) -> tuple[ExtractedField, ExtractedField]:
     start = effective.value if isinstance(effective.value, date) else None
     months = re.search(rf"initial\s+ter[mn]\s+of\s+{_QUANTITY}\s*months", flat.flat, re.IGNORECASE)
-    years = re.search(rf"initial\s+ter[mn]\s+shall\s+be\s+{_QUANTITY}\s*years?", flat.flat, re.IGNORECASE)
+    years = re.search(rf"initial\s+ter[mn]\s+{_SHALL}\s+be\s+{_QUANTITY}\s*years?", flat.flat, re.IGNORECASE)
     until = re.search(rf"(?:until|through|expires\s+on)\s+(?P<date>{_DATE})", flat.flat, re.IGNORECASE)
     count: int | None = None
     match: re.Match[str] | None = None
@@ -278,8 +353,8 @@ def _initial_term(flat: _Text, effective: ExtractedField) -> tuple[ExtractedFiel
 
 def _renewal(flat: _Text) -> tuple[ExtractedField, ExtractedField]:
     no = re.search(
-        r"(?:sha[il]l|wil?l)\s+not\s+(?:be\s+)?renew(?:ed)?\s+automatically|no\s+automatic\s+renewal"
-        r"|(?:sha[il]l|wil?l)\s+not\s+automatically\s+renew",
+        rf"(?:{_SHALL}|wil?l)\s+not\s+(?:be\s+)?renew(?:ed)?\s+automatically|no\s+automatic\s+renewal"
+        rf"|(?:{_SHALL}|wil?l)\s+not\s+automatically\s+renew",
         flat.flat,
         re.IGNORECASE,
     )
@@ -321,7 +396,7 @@ def _notice_period(flat: _Text) -> ExtractedField:
 
 
 def _value(flat: _Text) -> tuple[ExtractedField, ExtractedField]:
-    codes = "|".join(_CURRENCY_CODES)
+    codes = "|".join(sorted(_CODE_READINGS, key=lambda c: (-len(c), c)))
     symbols = "|".join(re.escape(s) for s in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True))
     amount = r"(?P<amount>\d{1,3}(?:,\s?\d{3})+(?:\.\d{2})?|\d+(?:\.\d{2})?)"
     anchor = r"(?:contract\s+va[a-z]{3}|total\s+(?:fees?|value|price|amount)|fees?\s+of|consideration\s+of)"
@@ -342,13 +417,26 @@ def _value(flat: _Text) -> tuple[ExtractedField, ExtractedField]:
             continue
         groups = match.groupdict()
         code = groups.get("code1") or groups.get("code2") or groups.get("code3")
-        currency = code.upper() if code else _CURRENCY_SYMBOLS.get(groups.get("symbol") or "")
+        currency = _CODE_READINGS[code.upper()] if code else _CURRENCY_SYMBOLS.get(groups.get("symbol") or "")
         span = flat.span(match.start("amount"), match.end("amount"))
-        confidence = 0.9 if code else 0.75
+        confidence = 0.9 if code and code.upper() in _CURRENCY_CODES else 0.75  # misread or a symbol
         return ExtractedField(value, 0.9 if currency else 0.6, span), ExtractedField(
             currency, confidence if currency else 0.0, span
         )
     return _UNKNOWN, _UNKNOWN
+
+
+def _code_readings() -> dict[str, str]:
+    """Every way OCR may print a currency code with one letter confused ("USO" -> USD), and the code."""
+    readings = {}
+    for code in _CURRENCY_CODES:
+        for index, letter in enumerate(code):
+            for misread in _CAPITAL_CONFUSIONS.get(letter, ""):
+                readings[code[:index] + misread.upper() + code[index + 1 :]] = code
+    return readings | {code: code for code in _CURRENCY_CODES}
+
+
+_CODE_READINGS = _code_readings()
 
 
 def _payment_terms(flat: _Text) -> ExtractedField:

@@ -143,7 +143,66 @@ def test_common_ocr_misreads_are_tolerated() -> None:
     assert terms.value("initial_term_months") == 24
     assert terms.value("end_date") == date(2028, 5, 6)
     assert terms.value("auto_renew") is False
-    assert terms.value("value") == Decimal("35600.00") and terms.value("currency") is None
-    assert terms.fields["value"].confidence < 0.9  # no readable currency: less sure
+    assert terms.value("value") == Decimal("35600.00") and terms.value("currency") == "USD"
+    assert terms.fields["currency"].confidence < 0.9  # "USO" read as USD: less sure
     assert terms.value("governing_law") == "State of Illinois"
     assert terms.fields["governing_law"].confidence < 0.9
+
+
+def test_amount_without_a_readable_currency_is_less_sure() -> None:
+    terms = extract_terms("The total contract value is 35,600.00, invoiced monthly.", as_of=date(2026, 9, 30))
+    assert terms.value("value") == Decimal("35600.00") and terms.value("currency") is None
+    assert terms.fields["value"].confidence < 0.9
+
+
+SCAN_NOISE = (
+    'This agreement is made between Hexad Derno MSP. Inc. ("Customer") and Johnson\n'
+    '| Advisory, linc. ("Supplier").\n'
+    "1. Term. The initial term shail be 2 year(s) from the Effective Date of June 17.\n"
+    "2O23.\n"
+    "2. Renewal. Upon expiry of the Initial Term this Agreement will renew |\n"
+    "automatically for additional terms of twelve (1 2) months each unless either party gives\n"
+    "written notice of non-renewal at . .\nleast ninety days' prior to the end of the then-current term.\n"
+    "3. Fees. The total contract value is €1O,5OO.OO, invoiced in accordance with Schedule A.\n"
+    "5. Governing law. This Agreement shall be governed by the laws of England and\n| Wales.\n"
+)
+
+
+def test_scanner_dirt_and_misread_characters_are_repaired() -> None:
+    terms = extract_terms(SCAN_NOISE, as_of=date(2026, 9, 30))
+    assert terms.value("parties") == ["Hexad Derno MSP, Inc.", "Johnson Advisory, Inc."]
+    assert terms.value("effective_date") == date(2023, 6, 17)
+    assert terms.value("initial_term_months") == 24
+    assert terms.value("auto_renew") is True and terms.value("renewal_term") == 12
+    assert terms.value("end_date") == date(2027, 6, 17)
+    assert terms.value("notice_period_days") == 90
+    assert terms.value("notice_deadline") == date(2027, 3, 19)
+    assert terms.value("value") == Decimal("10500.00") and terms.value("currency") == "EUR"
+    assert terms.value("governing_law") == "England and Wales"
+    start, end = terms.fields["value"].span or (0, 0)
+    assert SCAN_NOISE[start:end] == "1O,5OO.OO"  # the span points at what the page shows
+
+
+def test_known_names_correct_misread_parties_but_keep_the_suffix_as_read() -> None:
+    known = ["Hexad Demo MSP, Inc.", "Johnson Advisory", "Johnston Advisors"]
+    terms = extract_terms(SCAN_NOISE, as_of=date(2026, 9, 30), known_parties=known)
+    assert terms.value("parties") == ["Hexad Demo MSP, Inc.", "Johnson Advisory, Inc."]
+    assert terms.fields["parties"].confidence > 0.9
+    unrelated = extract_terms(SCAN_NOISE, as_of=date(2026, 9, 30), known_parties=["Acme Cloud"])
+    assert unrelated.value("parties") == ["Hexad Derno MSP, Inc.", "Johnson Advisory, Inc."]
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("Hexad Demo MSP. Inc.", "Hexad Demo MSP, Inc."),
+        ("Peterson Software, linc.", "Peterson Software, Inc."),
+        ("Munoz Software Ltd.", "Munoz Software Ltd."),
+        ("Acme Holdings llc", "Acme Holdings LLC"),
+        ("Linc Partners", "Linc Partners"),
+        ("Hexad Demo MSP", "Hexad Demo MSP"),
+    ],
+)
+def test_legal_suffixes_are_written_the_usual_way(read: str, expected: str) -> None:
+    text = f'This agreement is made between {read} ("Customer") and Acme Cloud, Inc. ("Supplier").'
+    assert extract_terms(text, as_of=date(2026, 9, 30)).value("parties")[0] == expected
