@@ -17,11 +17,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from hexad import __version__
 from hexad.agents.findings import FindingStore
 from hexad.api.audit import AuditWrites
+from hexad.api.dashboard import mount_dashboard
 from hexad.api.live import LiveHub
 from hexad.api.live import router as live_router
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from hexad.api.problems import install_problem_handlers
 from hexad.api.routers import (
+    agents,
     apikeys,
     auth,
     clients,
@@ -76,6 +78,7 @@ API_ROUTERS = (
     resources.utilization_router,
     apikeys.router,
     tasks.router,
+    agents.router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)
@@ -117,6 +120,7 @@ def create_app(
     for router in (*PUBLIC_ROUTERS, *API_ROUTERS):
         app.include_router(router)
     app.include_router(live_router)
+    mount_dashboard(app)  # last: the web dashboard answers GETs no other route (and nothing under /api/)
     whole, per_caller = RateLimiter(API_LIMIT, clock), RateLimiter(caller_limit, clock)
     app.add_middleware(RateLimit, whole=whole, per_caller=per_caller)
     app.add_middleware(AuditWrites)
