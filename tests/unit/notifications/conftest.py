@@ -38,14 +38,14 @@ def webhook_peer() -> Iterator[WebhookPeer]:
     peer = WebhookPeer(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             peer.requests.append(Received(self.path, dict(self.headers.items()), self.rfile.read(length)))
             self.send_response(peer.status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -15,7 +15,11 @@ from hexad.notifications.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, veri
 from hexad.runtime.clock import ManualClock
 from tests.unit.notifications.conftest import WebhookPeer
 
-FINDING = {"title": "Margin erosion: CL-0007", "summary": "Margin fell from 41% to 18%", "link": "https://x/f/1"}
+FINDING = {
+    "title": "Margin erosion: CL-0007",
+    "summary": "Margin fell from 41% to 18%",
+    "link": "https://x/f/1",
+}
 
 
 async def confirmed_webhook(parts: Notifications, peer: WebhookPeer, **options: object) -> str:
@@ -32,7 +36,11 @@ async def confirmed_webhook(parts: Notifications, peer: WebhookPeer, **options: 
 async def test_fan_out_respects_each_subscriptions_filter_policy(parts: Notifications) -> None:
     service = parts.service
     await service.create_topic("findings")
-    for user, policy in (("ann", {"severity": ["critical", "high"]}), ("bob", {"agent": ["dsa"]}), ("cy", None)):
+    for user, policy in (
+        ("ann", {"severity": ["critical", "high"]}),
+        ("bob", {"agent": ["dsa"]}),
+        ("cy", None),
+    ):
         await service.subscribe("findings", "in_app", user, filter_policy=policy)
     result = await service.publish("findings", "s", FINDING, {"severity": "high", "agent": "cpi"})
     assert (result.matched, result.filtered) == (2, 1)
@@ -141,7 +149,9 @@ async def test_a_peer_that_comes_back_gets_the_retried_delivery(
     webhook_peer.status = 200
     clock.advance(1)
     await parts.deliveries.drain()
-    assert len(webhook_peer.requests) == 2 and parts.deliveries.counts["delivered"] == 2  # confirmation + retry
+    assert (
+        len(webhook_peer.requests) == 2 and parts.deliveries.counts["delivered"] == 2
+    )  # confirmation + retry
     assert await service.queues.peek(DEAD_LETTER_QUEUE) == []
 
 

@@ -44,8 +44,8 @@ def smtp_server() -> Iterator[Mailbox]:
     box = Mailbox(_free_port())
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook
-            box.mails.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            box.mails.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
             return "250 OK"
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -94,7 +94,7 @@ async def test_an_email_subscription_confirms_then_receives_findings_with_eviden
     assert link is not None and link.group(0) in html
     await service.confirm(link.group(1))
 
-    body = {
+    body: dict[str, Any] = {
         "title": "Margin erosion: CL-0007",
         "summary": "Margin fell from 41% to 18% over 6 months",
         "evidence": EVIDENCE,
@@ -105,7 +105,9 @@ async def test_an_email_subscription_confirms_then_receives_findings_with_eviden
     await service.publish("findings", body["title"], body, attributes)
     await parts.deliveries.drain()
     mail = smtp_server.mails[-1]
-    assert mail["Subject"] == "[Hexad] Margin erosion: CL-0007" and mail["From"] == "Hexad <hexad@msp.example>"
+    assert (
+        mail["Subject"] == "[Hexad] Margin erosion: CL-0007" and mail["From"] == "Hexad <hexad@msp.example>"
+    )
     text, html = parts_of(mail)
     for part in (text, html):
         assert "Margin fell from 41% to 18%" in part and "https://hexad.example/findings/f-1" in part
@@ -121,7 +123,9 @@ async def test_a_refused_login_is_retried_and_never_logs_the_password(
     smtp_server: Mailbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    parts = build_notifications(load_settings(), clock=ManualClock(), options=options_for(smtp_server, "wrong-pw-123"))
+    parts = build_notifications(
+        load_settings(), clock=ManualClock(), options=options_for(smtp_server, "wrong-pw-123")
+    )
     service = parts.service
     await service.create_topic("findings")
     subscription = await service.subscribe("findings", "email", "ann@msp.example")

@@ -30,17 +30,28 @@ def body_match(policy: dict[str, Any], body: object) -> bool:
 def test_the_guides_store_policy_accepts_a_rugby_order_and_refuses_a_soccer_one() -> None:
     assert attributes_match(STORE_POLICY, {**STORE_ATTRIBUTES, "customer_interests": "rugby"})
     assert not attributes_match(STORE_POLICY, {**STORE_ATTRIBUTES, "customer_interests": "soccer"})
-    assert not attributes_match(STORE_POLICY, {**STORE_ATTRIBUTES, "customer_interests": "rugby", "price_usd": 99})
+    assert not attributes_match(
+        STORE_POLICY, {**STORE_ATTRIBUTES, "customer_interests": "rugby", "price_usd": 99}
+    )
     cancelled = {**STORE_ATTRIBUTES, "customer_interests": "rugby", "event": "order_cancelled"}
     assert not attributes_match(STORE_POLICY, cancelled)
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("rugby", True), ("tennis", True), (["rugby", "tennis"], True), ("baseball", False), (["baseball"], False)],
+    [
+        ("rugby", True),
+        ("tennis", True),
+        (["rugby", "tennis"], True),
+        ("baseball", False),
+        (["baseball"], False),
+    ],
 )
 def test_exact_matching_treats_each_string_array_element_separately(value: Any, expected: bool) -> None:
-    assert attributes_match({"customer_interests": ["rugby", "tennis"]}, {"customer_interests": value}) is expected
+    assert (
+        attributes_match({"customer_interests": ["rugby", "tennis"]}, {"customer_interests": value})
+        is expected
+    )
     assert body_match({"customer_interests": ["rugby", "tennis"]}, {"customer_interests": value}) is expected
 
 
@@ -108,7 +119,10 @@ def test_ip_address_matching() -> None:
 
 
 def test_or_across_keys() -> None:
-    policy = {"source": ["aws.cloudwatch"], "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}]}
+    policy = {
+        "source": ["aws.cloudwatch"],
+        "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}],
+    }
     assert attributes_match(policy, {"source": "aws.cloudwatch", "metricName": "CPUUtilization"})
     assert attributes_match(policy, {"source": "aws.cloudwatch", "namespace": "AWS/EC2"})
     assert not attributes_match(policy, {"source": "aws.cloudwatch", "namespace": "AWS/S3"})
@@ -133,16 +147,36 @@ def test_the_severity_policy_of_the_seeds() -> None:
 @pytest.mark.parametrize(
     ("policy", "scope", "message"),
     [
-        ({"a": ["1"], "b": ["1"], "c": ["1"], "d": ["1"], "e": ["1"], "f": ["1"]}, "MessageAttributes", "at most 5 keys"),
+        (
+            {"a": ["1"], "b": ["1"], "c": ["1"], "d": ["1"], "e": ["1"], "f": ["1"]},
+            "MessageAttributes",
+            "at most 5 keys",
+        ),
         (
             {"a": [str(i) for i in range(10)], "b": [str(i) for i in range(16)]},
             "MessageAttributes",
             "160 combinations",
         ),
-        ({"customer": {"interests": ["rugby"]}}, "MessageAttributes", "customer: attribute filter policies cannot nest"),
-        ({"name": [{"wildcard": "a*"}]}, "MessageAttributes", "name[0].wildcard: SNS filter policies have no wildcard"),
-        ({"price": [{"numeric": [">", 2e9]}]}, "MessageAttributes", "price[0].numeric[1]: expected a number between"),
-        ({"price": [{"numeric": [">", "ten"]}]}, "MessageAttributes", "price[0].numeric[1]: expected a number"),
+        (
+            {"customer": {"interests": ["rugby"]}},
+            "MessageAttributes",
+            "customer: attribute filter policies cannot nest",
+        ),
+        (
+            {"name": [{"wildcard": "a*"}]},
+            "MessageAttributes",
+            "name[0].wildcard: SNS filter policies have no wildcard",
+        ),
+        (
+            {"price": [{"numeric": [">", 2e9]}]},
+            "MessageAttributes",
+            "price[0].numeric[1]: expected a number between",
+        ),
+        (
+            {"price": [{"numeric": [">", "ten"]}]},
+            "MessageAttributes",
+            "price[0].numeric[1]: expected a number",
+        ),
         ({"name": [{"starts-with": "a"}]}, "MessageAttributes", "name[0]: unknown operator 'starts-with'"),
         ({}, "MessageAttributes", "expected a non-empty JSON object"),
         ({"a": ["1"]}, "Everything", "expected MessageAttributes or MessageBody"),
@@ -154,7 +188,13 @@ def test_invalid_policies_name_the_problem(policy: dict[str, Any], scope: Any, m
 
 
 def test_exactly_150_combinations_and_five_keys_are_allowed() -> None:
-    policy = {"a": [str(i) for i in range(10)], "b": [str(i) for i in range(15)], "c": ["x"], "d": ["y"], "e": ["z"]}
+    policy = {
+        "a": [str(i) for i in range(10)],
+        "b": [str(i) for i in range(15)],
+        "c": ["x"],
+        "d": ["y"],
+        "e": ["z"],
+    }
     assert compile_filter_policy(policy).matches({"a": "3", "b": "14", "c": "x", "d": "y", "e": "z"}, None)
 
 
