@@ -5,6 +5,11 @@ Each agent gets one rule for `data.imported` of the entities it reads, a nightly
 seed's cross-agent rules: a CPI margin change asks RAM to re-plan, an SPO opportunity asks SLI for a
 compliance check, a VCM renewal asks DSA for a vendor spend analysis). Install them with
 `await install_rules(bus)`; re-installing replaces them (idempotent).
+
+Workflow rules start Hexad's ASL workflows from events: VCM's `contract.renewal.due` starts the
+contract renewal workflow (which claims the contract's notice deadline, so the agent's daily repeats of
+the event start nothing twice). `install_workflow_rules(bus, workflows)` stores the state machines
+first, so a rule never targets a workflow that does not exist.
 """
 
 from __future__ import annotations
@@ -12,9 +17,18 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from hexad.agents.registry import AGENTS
-from hexad.ports.bus import Rule, Target
+from hexad.agents.workflows import WorkflowCatalog, install_workflows
+from hexad.ports.bus import InputTransformer, Rule, Target
 
-__all__ = ["NIGHTLY", "RuleSink", "agent_rules", "install_rules", "mailbox_target"]
+__all__ = [
+    "NIGHTLY",
+    "RuleSink",
+    "agent_rules",
+    "install_rules",
+    "install_workflow_rules",
+    "mailbox_target",
+    "workflow_rules",
+]
 
 NIGHTLY = "cron(0 2 * * ? *)"
 """When every agent makes its full run even if no data arrived (02:00 UTC): trends move with time."""
@@ -73,3 +87,27 @@ def agent_rules() -> list[Rule]:
 async def install_rules(bus: RuleSink) -> list[Rule]:
     """Put every agent rule on the bus; returns them as stored."""
     return [await bus.put_rule(rule) for rule in agent_rules()]
+
+
+def workflow_rules() -> list[Rule]:
+    """Events that start Hexad's own workflows."""
+    renewal = Target(
+        id="contract-renewal",
+        kind="workflow",
+        destination="contract_renewal",
+        input_transformer=InputTransformer('{"contract": <detail>}', {"detail": "$.detail"}),
+    )
+    return [
+        Rule(
+            name="vcm-contract-renewal",
+            event_pattern={"source": ["hexad.vcm"], "detail-type": ["contract.renewal.due"]},
+            description="VCM: a contract due for renewal starts the contract renewal workflow",
+            targets=(renewal,),
+        )
+    ]
+
+
+async def install_workflow_rules(bus: RuleSink, workflows: WorkflowCatalog) -> list[Rule]:
+    """Store Hexad's workflows (create or update), then put the rules that start them."""
+    await install_workflows(workflows)
+    return [await bus.put_rule(rule) for rule in workflow_rules()]

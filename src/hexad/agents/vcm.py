@@ -29,6 +29,7 @@ from hexad.intelligence.contracts import ContractTerms, extract_terms
 from hexad.intelligence.documents import DocumentText, document_hash, extract_text
 from hexad.ports.schedules import BusTarget, Schedule
 from hexad.runtime.schedules.service import SchedulerService
+from hexad.runtime.workflows.service import WorkflowService
 
 __all__ = [
     "REMINDER_OFFSETS_DAYS",
@@ -41,6 +42,7 @@ __all__ = [
     "reminder_schedules",
     "renewal_decision",
     "schedule_reminders",
+    "start_contract_approval",
 ]
 
 RENEWAL_WINDOW_DAYS = 90
@@ -387,3 +389,26 @@ def _metrics(positions: list[ContractPosition], due: list[ContractPosition]) -> 
         "filled_from_documents": sum(1 for p in positions if "document" in p.sources.values()),
         "register_document_conflicts": sum(1 for p in positions if p.conflicts),
     }
+
+
+async def start_contract_approval(workflows: WorkflowService, document_id: str) -> str:
+    """Start the contract approval workflow for a stored document; its execution id.
+
+    One execution per document (`approval-<document id>`): adding the same document again returns
+    the execution that exists. `workflows` is a `WorkflowService`; Hexad's workflows are installed
+    on first use. A worker (`hexad worker`) drives the execution; it waits for a manager's approval.
+    """
+    from hexad.agents.workflows import install_workflows
+    from hexad.errors import ConflictError, WorkflowNotFoundError
+
+    name = f"approval-{document_id}"
+    try:
+        await workflows.get_state_machine("contract_approval")
+    except WorkflowNotFoundError:
+        await install_workflows(workflows)
+    try:
+        return await workflows.start(
+            "contract_approval", {"document": {"document_id": document_id}}, name=name
+        )
+    except ConflictError:
+        return f"contract_approval:{name}"

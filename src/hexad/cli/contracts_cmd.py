@@ -16,7 +16,7 @@ from rich.table import Table
 
 from hexad.agents.frames import frames_from_database, frames_from_folder
 from hexad.agents.service import lake_path
-from hexad.agents.vcm import VcmAgent, extract_contract, schedule_reminders
+from hexad.agents.vcm import VcmAgent, extract_contract, schedule_reminders, start_contract_approval
 from hexad.agents.vcm_store import AddResult, ContractStore
 from hexad.cli.plans_cmd import data_context, parse_day
 from hexad.config import get_settings
@@ -64,9 +64,13 @@ def add(
         Path | None, typer.Option("--data", help="demo folder whose vendor list to match")
     ] = None,
     own_party: Annotated[str | None, typer.Option("--own-party", help=_MSP_PARTY_HELP)] = None,
+    approval: Annotated[
+        bool, typer.Option("--approval/--no-approval", help="start each document's approval workflow")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Add documents (duplicates by content are recognised), extract their terms and index their text."""
+    """Add documents (duplicates by content are recognised), extract their terms and index their text;
+    each document's contract approval workflow starts (a worker drives it)."""
     store = _store()
     vendors = _vendors(data)
     results: list[AddResult] = []
@@ -80,12 +84,24 @@ def add(
             except HexadError as exc:
                 errors.append(str(exc))
             progress.advance(task)
+    approvals = asyncio.run(_start_approvals(results)) if approval else {}
     if as_json:
-        typer.echo(json.dumps({"added": [asdict(r) for r in results], "errors": errors}, indent=2))
+        added = [asdict(r) | {"approval_execution": approvals.get(r.document_id)} for r in results]
+        typer.echo(json.dumps({"added": added, "errors": errors}, indent=2))
     else:
         _render_added(results, errors)
+        if approvals:
+            _console.print(f"approval workflow: {len(approvals)} executions (hexad workflows tasks)")
     if errors:
         raise typer.Exit(1)
+
+
+async def _start_approvals(results: list[AddResult]) -> dict[str, str]:
+    """Each document's contract approval execution (started now, or the one that exists)."""
+    from hexad.wiring import workflow_service
+
+    service = workflow_service()
+    return {r.document_id: await start_contract_approval(service, r.document_id) for r in results}
 
 
 def _vendors(data: Path | None) -> dict[str, str]:

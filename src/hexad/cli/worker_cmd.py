@@ -5,6 +5,8 @@ its FIFO mailbox `mailbox-<agent>` (dead-letter queue `mailbox-<agent>-dlq`, 3 d
 Ctrl-C finishes the messages in hand (up to `--grace` seconds), saves state and exits 0. Unless told
 otherwise (`--no-bus`, `--no-scheduler`) the worker also runs the event bus delivery loop, which fills
 the mailboxes, and the scheduler; several workers may run them at once (both lease their work).
+With workflows on (`--no-workflows` turns them off) it stores Hexad's workflows, installs the rules
+that start them and drives executions, with the agents' actions as their Task resources.
 """
 
 from __future__ import annotations
@@ -94,10 +96,14 @@ async def _serve(
             put_events=bus_service.put_events,
             send_message=lambda queue, body: queues.send(queue, body),
         )
+        await _install_workflow_rules(bus_service, engine)
         worker.add_service("workflows", _until_stopped(engine.run))
     from hexad.tasks.consumer import task_consumer  # API-submitted tasks (hexad.tasks)
 
     worker.add_service("tasks", task_consumer(settings))
+    from hexad.notifications.assembly import worker_service  # findings to people (hexad.notifications)
+
+    worker.add_service("notifications", worker_service(settings))
     return await worker.run()
 
 
@@ -108,6 +114,15 @@ async def _install_agent_rules(bus: Any) -> None:
     except ImportError:
         return
     await rules.install_rules(bus)
+
+
+async def _install_workflow_rules(bus: Any, workflows: Any) -> None:
+    """Store Hexad's workflows and the rules that start them (a renewal due starts the renewal)."""
+    try:
+        rules = importlib.import_module("hexad.agents.rules")
+    except ImportError:
+        return
+    await rules.install_workflow_rules(bus, workflows)
 
 
 def _until_stopped(

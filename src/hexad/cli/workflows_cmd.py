@@ -1,8 +1,9 @@
 """`hexad workflows ...`: state machines (Amazon States Language), executions, history, task tokens.
 
-Executions are driven by a worker's run loop (`WorkflowService.run`), where Task resources are
-registered. `--run` drives due executions in this process instead, for workflows whose Task
-resources are all built in (`hexad:http:invoke`, ...) or when no worker runs.
+Executions are driven by a worker's run loop (`WorkflowService.run`). `--run` drives due executions
+in this process instead, with the same Task resources: the agents' actions and the event bus (whose
+events a worker delivers). `hexad workflows tasks` lists the tasks waiting for a person (a contract
+approval, a renewal decision) with the token `approve`/`reject` answer.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from rich.tree import Tree
 
 from hexad.errors import ValidationError
 from hexad.ports.workflows import ExecutionRecord
-from hexad.runtime.workflows.service import WorkflowService
-from hexad.wiring import workflow_service
+from hexad.runtime.workflows.service import WaitingTask, WorkflowService
+from hexad.wiring import event_bus, workflow_service
 
 __all__ = ["app"]
 
@@ -65,9 +66,45 @@ def _as_dict(record: ExecutionRecord) -> dict[str, Any]:
     }
 
 
+def _service(run: bool = False) -> WorkflowService:
+    """The workflow service; one that drives executions here also publishes their events on the bus."""
+    return workflow_service(put_events=event_bus().put_events) if run else workflow_service()
+
+
 async def _drive(service: WorkflowService, run: bool) -> None:
     if run:
         await service.run_until_idle()
+
+
+def _task_dict(task: WaitingTask) -> dict[str, Any]:
+    """A waiting task with what its request says (approver, contract) when it is a Hexad request."""
+    entries = task.parameters.get("Entries") if isinstance(task.parameters, dict) else None
+    detail = entries[0].get("Detail", {}) if isinstance(entries, list) and entries else {}
+    contract = detail.get("contract")
+    contract = contract if isinstance(contract, dict) else {}
+    spend = detail.get("spend")
+    return {
+        "executionId": task.execution_id,
+        "state": task.state,
+        "token": task.token,
+        "since": _when(task.since),
+        "approver": detail.get("approver"),
+        "contract": contract.get("contract_id"),
+        "value": contract.get("value"),
+        "recommendation": spend.get("recommendation") if isinstance(spend, dict) else None,
+    }
+
+
+@app.command("install")
+def install() -> None:
+    """Store Hexad's own workflows (contract approval, renewal, consensus) and the rules that start them."""
+    from hexad.agents.rules import install_workflow_rules
+
+    async def go() -> None:
+        await install_workflow_rules(event_bus(), _service())
+
+    asyncio.run(go())
+    _console.print("installed contract_approval, contract_renewal, multi_agent_consensus and their rules")
 
 
 @app.command("create")
@@ -77,7 +114,7 @@ def create(
 ) -> None:
     """Validate and store a new state machine."""
     document = _read_json(None, Path(definition), "definition")
-    asyncio.run(workflow_service().create_state_machine(name, document))
+    asyncio.run(_service().create_state_machine(name, document))
     _console.print(f"created state machine [bold]{name}[/]")
 
 
@@ -88,7 +125,7 @@ def update(
 ) -> None:
     """Validate and replace a state machine's definition (running executions keep theirs)."""
     document = _read_json(None, Path(definition), "definition")
-    asyncio.run(workflow_service().update_state_machine(name, document))
+    asyncio.run(_service().update_state_machine(name, document))
     _console.print(f"updated state machine [bold]{name}[/]")
 
 
@@ -106,7 +143,7 @@ def start(
     data = _read_json(None if input_file else input, Path(input_file) if input_file else None, "input")
 
     async def go() -> ExecutionRecord:
-        service = workflow_service()
+        service = _service(run)
         execution = await service.start(name, data, name=execution_name)
         await _drive(service, run)
         return await service.describe(execution)
@@ -128,7 +165,7 @@ def list_executions(
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
     """Executions (newest first), or state machines with --machines."""
-    service = workflow_service()
+    service = _service()
     if machines:
         records = asyncio.run(service.list_state_machines())
         rows = [
@@ -137,8 +174,29 @@ def list_executions(
         _print_rows(rows, ["name", "created", "updated"], "State machines", as_json)
         return
     executions = asyncio.run(service.list_executions(state_machine, status, limit))
-    rows = [_as_dict(record) for record in executions]
-    _print_rows(rows, ["executionId", "status", "startDate", "stopDate", "error"], "Executions", as_json)
+    waiting: dict[str, list[WaitingTask]] = {}
+    for task in asyncio.run(service.waiting_tasks(state_machine=state_machine)):
+        waiting.setdefault(task.execution_id, []).append(task)
+    rows = []
+    for record in executions:
+        tasks = waiting.get(record.id, [])
+        row = _as_dict(record) | {"waiting": [_task_dict(task) for task in tasks]}
+        row["waitingFor"] = ", ".join(f"{task.state} {task.token}" for task in tasks)
+        rows.append(row)
+    columns = ["executionId", "status", "startDate", "stopDate", "error", "waitingFor"]
+    _print_rows(rows, columns, "Executions", as_json)
+
+
+@app.command("tasks")
+def tasks(
+    state_machine: str | None = typer.Option(None, "--state-machine", help="only this state machine's"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+) -> None:
+    """Tasks waiting for a person (approvals, decisions), with the token to approve or reject."""
+    waiting = asyncio.run(_service().waiting_tasks(state_machine=state_machine))
+    rows = [_task_dict(task) for task in waiting]
+    columns = ["executionId", "state", "approver", "contract", "value", "recommendation", "since", "token"]
+    _print_rows(rows, columns, "Waiting tasks", as_json)
 
 
 def _print_rows(rows: list[dict[str, Any]], columns: list[str], title: str, as_json: bool) -> None:
@@ -159,7 +217,7 @@ def describe(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """An execution's status, input, output or error."""
-    record = _as_dict(asyncio.run(workflow_service().describe(execution_id)))
+    record = _as_dict(asyncio.run(_service().describe(execution_id)))
     if as_json:
         typer.echo(json.dumps(record, indent=2))
         return
@@ -174,7 +232,7 @@ def history(
     as_json: bool = typer.Option(False, "--json", help="print the events as JSON"),
 ) -> None:
     """An execution's events, as a tree of states (or JSON in GetExecutionHistory's shape)."""
-    events = asyncio.run(workflow_service().history(execution_id))
+    events = asyncio.run(_service().history(execution_id))
     if as_json:
         typer.echo(json.dumps(events, indent=2))
         return
@@ -207,7 +265,7 @@ def stop(
     cause: str | None = typer.Option(None, "--cause", help="cause to record"),
 ) -> None:
     """Abort a running execution."""
-    record = asyncio.run(workflow_service().stop(execution_id, error, cause))
+    record = asyncio.run(_service().stop(execution_id, error, cause))
     _console.print(f"{record.id}: {record.status}", highlight=False)
 
 
@@ -221,7 +279,7 @@ def approve(
     data = _read_json(output, None, "output")
 
     async def go() -> None:
-        service = workflow_service()
+        service = _service(run)
         await service.send_task_success(token, data)
         await _drive(service, run)
 
@@ -239,7 +297,7 @@ def reject(
     """Send task failure for a token (SendTaskFailure) with an error name and cause."""
 
     async def go() -> None:
-        service = workflow_service()
+        service = _service(run)
         await service.send_task_failure(token, error, cause)
         await _drive(service, run)
 

@@ -4,7 +4,8 @@ Uploads are bounded (20 MB) and must be a PDF (`%PDF-`), a DOCX (a zip holding `
 or UTF-8 text, whatever their name says. Hexad names the file itself (`contract-<sha256 prefix>`, or
 `CT-<n>-<prefix>` when the client's name carries a contract number, which the VCM agent matches on)
 and hands it to `hexad.agents.vcm_store.ContractStore`, which extracts the terms, indexes the text
-and keeps the bytes in the lake's raw zone (`raw/contracts/`), where the VCM agent reads them.
+and keeps the bytes in the lake's raw zone (`raw/contracts/`), where the VCM agent reads them; an
+upload starts the document's contract approval workflow (`approval_execution`, one per document).
 Downloads look the document up by id and serve the stored path only if it lies inside that folder;
 no path from a request is ever opened.
 """
@@ -26,10 +27,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from hexad.agents.service import lake_path
+from hexad.agents.vcm import start_contract_approval
 from hexad.agents.vcm_store import AddResult, ContractStore
 from hexad.api.pagination import MAX_LIMIT, Cursor, decode_cursor, encode_cursor
 from hexad.api.problems import ProblemError
 from hexad.api.routers.uploads import MAX_UPLOAD_BYTES, client_name, detect_kind, read_bounded
+from hexad.api.routers.workflows import service_of
 from hexad.api.security import Principal, require
 from hexad.domain.models import Vendor, VendorContract
 from hexad.errors import ContractNotFoundError, DocumentError
@@ -95,6 +98,7 @@ class UploadOut(BaseModel):
     contract_id: str | None
     vendor_id: str | None
     method: str
+    approval_execution: str | None = None
 
 
 def _store(request: Request) -> ContractStore:
@@ -195,7 +199,8 @@ async def upload_contract(
     if result.duplicate:
         response.status_code = 200
     fields = ("document_id", "duplicate", "contract_id", "vendor_id", "method")
-    return UploadOut(**{field: getattr(result, field) for field in fields})
+    execution = await start_contract_approval(service_of(request), result.document_id)
+    return UploadOut(**{field: getattr(result, field) for field in fields}, approval_execution=execution)
 
 
 async def _add(request: Request, name: str, data: bytes, stored: str, own_party: str | None) -> AddResult:

@@ -22,10 +22,10 @@ from hexad.api.problems import ProblemError
 from hexad.api.security import Principal, require
 from hexad.errors import ValidationError, WorkflowError, WorkflowNotFoundError, WorkflowTaskTokenError
 from hexad.ports.workflows import ExecutionRecord, StateMachineRecord
-from hexad.runtime.workflows.service import WorkflowService
+from hexad.runtime.workflows.service import WaitingTask, WorkflowService
 from hexad.wiring import workflow_service
 
-__all__ = ["router"]
+__all__ = ["router", "service_of"]
 
 router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
 
@@ -88,11 +88,26 @@ class RejectIn(BaseModel):
     cause: str = Field("", max_length=32768, description="why")
 
 
+class WaitingTaskOut(BaseModel):
+    """A `.waitForTaskToken` task waiting for a person; answer it with its token."""
+
+    execution_id: str
+    state: str
+    token: str
+    since: datetime
+    request: Any = Field(description="what the task sent (e.g. the approval request's event entries)")
+
+
+class WaitingTaskPage(BaseModel):
+    items: list[WaitingTaskOut]
+    next_cursor: None = None
+
+
 class TaskAnswerOut(BaseModel):
     answered: Literal["success", "failure"]
 
 
-def _service(request: Request) -> WorkflowService:
+def service_of(request: Request) -> WorkflowService:
     """The app's workflow service, made on first use (it only records; workers drive)."""
     state = request.app.state
     service: WorkflowService | None = getattr(state, "workflows", None)
@@ -138,7 +153,7 @@ async def list_state_machines(
     cursor: str | None = None,
 ) -> StateMachinePage:
     """State machines by name."""
-    machines = await _service(request).list_state_machines()
+    machines = await service_of(request).list_state_machines()
     if cursor is not None:
         after = decode_cursor(cursor, "name")
         machines = [m for m in machines if m.name > after.id]
@@ -158,7 +173,7 @@ async def list_executions(
     cursor: str | None = None,
 ) -> ExecutionPage:
     """Executions, newest first, filtered by state machine and/or status."""
-    records = await _service(request).list_executions(state_machine, status, _SCAN)
+    records = await service_of(request).list_executions(state_machine, status, _SCAN)
     if cursor is not None:
         after = decode_cursor(cursor, "-started_at")
         if not isinstance(after.value, int | float) or isinstance(after.value, bool):
@@ -177,7 +192,7 @@ async def describe_execution(
     request: Request, execution_id: str, _: Annotated[Principal, Depends(require("workflows:read"))]
 ) -> ExecutionOut:
     """Status, input, output or error of one execution."""
-    return _execution(await _service(request).describe(execution_id))
+    return _execution(await service_of(request).describe(execution_id))
 
 
 @router.get("/executions/{execution_id}/history", response_model=list[dict[str, Any]])
@@ -185,7 +200,7 @@ async def execution_history(
     request: Request, execution_id: str, _: Annotated[Principal, Depends(require("workflows:read"))]
 ) -> list[dict[str, Any]]:
     """The execution's events in GetExecutionHistory's shape, oldest first."""
-    return await _service(request).history(execution_id)
+    return await service_of(request).history(execution_id)
 
 
 @router.post("/executions/{execution_id}/stop", response_model=ExecutionOut)
@@ -198,12 +213,34 @@ async def stop_execution(
     """Abort a RUNNING execution (409 when it has already ended)."""
     body = body or StopIn()
     try:
-        record = await _service(request).stop(execution_id, body.error, body.cause)
+        record = await service_of(request).stop(execution_id, body.error, body.cause)
     except WorkflowNotFoundError:
         raise
     except WorkflowError as exc:
         raise ProblemError(409, "conflict", str(exc)) from None
     return _execution(record)
+
+
+def _waiting(task: WaitingTask) -> WaitingTaskOut:
+    return WaitingTaskOut(
+        execution_id=task.execution_id,
+        state=task.state,
+        token=task.token,
+        since=datetime.fromtimestamp(task.since, UTC),
+        request=task.parameters,
+    )
+
+
+@router.get("/tasks", response_model=WaitingTaskPage)
+async def list_waiting_tasks(
+    request: Request,
+    _: Annotated[Principal, Depends(require("workflows:read"))],
+    state_machine: str | None = None,
+    execution_id: str | None = None,
+) -> WaitingTaskPage:
+    """Tasks waiting for a person (contract approvals, renewal decisions), oldest execution last."""
+    tasks = await service_of(request).waiting_tasks(execution_id, state_machine)
+    return WaitingTaskPage(items=[_waiting(task) for task in tasks])
 
 
 @router.post("/tasks/{token}/approve", response_model=TaskAnswerOut)
@@ -216,7 +253,7 @@ async def approve_task(
     """Answer a waiting task with success (SendTaskSuccess); the execution continues with the output."""
     output = body.output if body is not None and body.output is not None else None
     output = {"approved": True, "by": principal.subject} if output is None else output
-    await _answer(_service(request).send_task_success(token, output))
+    await _answer(service_of(request).send_task_success(token, output))
     return TaskAnswerOut(answered="success")
 
 
@@ -229,7 +266,7 @@ async def reject_task(
 ) -> TaskAnswerOut:
     """Answer a waiting task with failure (SendTaskFailure); the state's Catch/Retry see `error`."""
     body = body or RejectIn()
-    await _answer(_service(request).send_task_failure(token, body.error, body.cause))
+    await _answer(service_of(request).send_task_failure(token, body.error, body.cause))
     return TaskAnswerOut(answered="failure")
 
 
@@ -249,7 +286,7 @@ async def get_state_machine(
     request: Request, name: str, _: Annotated[Principal, Depends(require("workflows:read"))]
 ) -> StateMachineDetail:
     """One state machine with its Amazon States Language definition."""
-    record = await _service(request).get_state_machine(name)
+    record = await service_of(request).get_state_machine(name)
     return StateMachineDetail(**_machine(record).model_dump(), definition=json.loads(record.definition))
 
 
@@ -261,6 +298,6 @@ async def start_execution(
     _: Annotated[Principal, Depends(require("workflows:write"))],
 ) -> ExecutionOut:
     """Start an execution of the named state machine; a worker drives it."""
-    service = _service(request)
+    service = service_of(request)
     execution_id = await service.start(name, body.input, name=body.name)
     return _execution(await service.describe(execution_id))

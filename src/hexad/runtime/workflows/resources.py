@@ -4,7 +4,9 @@
 - `hexad:agent:<name>:<action>`: the injected agent mapping's callable under `"<name>:<action>"`;
 - `hexad:http:invoke`: an HTTP request with httpx from `Method`, `ApiEndpoint`, `Headers`,
   `QueryParameters`, `RequestBody`; the result has `StatusCode`, `Headers`, `ResponseBody`;
-- `hexad:events:putEvents`: the injected `put_events(entries)` with the EventBridge `Entries`;
+- `hexad:events:putEvents`: the injected `put_events(entries)` with the EventBridge `Entries`; the
+  result is PutEvents' response (`Entries`, `FailedEntryCount`), and a failed entry fails the task
+  with `EventBridge.FailedEntry`, as in Step Functions' EventBridge integration;
 - `hexad:queue:send`: the injected `send(queue, body)` with `QueueUrl` (or `Queue`) and `MessageBody`.
 
 Any of them may carry the `.waitForTaskToken` suffix; the token is in the context object
@@ -34,6 +36,22 @@ SendMessage = Callable[[str, str], Any]
 
 async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
+
+
+def _put_events_response(result: Any, count: int) -> dict[str, Any]:
+    """PutEvents' response shape (`Entries` with `EventId` or `ErrorCode`/`ErrorMessage`,
+    `FailedEntryCount`) from a dict, from Hexad's `PutEventsResult` (by its attributes) or from None."""
+    if result is None:
+        return {"Entries": [{} for _ in range(count)], "FailedEntryCount": 0}
+    if isinstance(result, dict):
+        return {"Entries": result.get("Entries", []), "FailedEntryCount": result.get("FailedEntryCount", 0)}
+    entries = []
+    for entry in getattr(result, "entries", []):
+        if getattr(entry, "error_code", None):
+            entries.append({"ErrorCode": entry.error_code, "ErrorMessage": entry.error_message})
+        else:
+            entries.append({"EventId": getattr(entry, "event_id", None)})
+    return {"Entries": entries, "FailedEntryCount": int(getattr(result, "failed_entry_count", 0))}
 
 
 class ResourceTable:
@@ -120,8 +138,11 @@ class ResourceTable:
             raise StateFailure(
                 "States.Runtime", "hexad:events:putEvents expects Parameters with an Entries array"
             )
-        result = await _maybe_await(self.put_events(entries))
-        return result if result is not None else {"Entries": [{} for _ in entries], "FailedEntryCount": 0}
+        result = _put_events_response(await _maybe_await(self.put_events(entries)), len(entries))
+        if result["FailedEntryCount"]:
+            failed = [e for e in result["Entries"] if e.get("ErrorCode")]
+            raise StateFailure("EventBridge.FailedEntry", json.dumps(failed))
+        return result
 
     async def _send(self, payload: Any) -> Any:
         if self.send_message is None:

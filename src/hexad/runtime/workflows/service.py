@@ -25,7 +25,7 @@ import secrets
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hexad.errors import ConflictError, ValidationError, WorkflowError, WorkflowTaskTokenError
@@ -44,7 +44,7 @@ from hexad.runtime.workflows.host import Event, TaskCall
 from hexad.runtime.workflows.interpreter import Execution, to_json
 from hexad.runtime.workflows.resources import Activity, ResourceTable
 
-__all__ = ["WorkflowService"]
+__all__ = ["WaitingTask", "WorkflowService"]
 
 _log = logging.getLogger(__name__)
 _MAX_TIMEOUT = 99_999_999.0
@@ -73,6 +73,22 @@ def public_history(events: builtins.list[StoredEvent]) -> builtins.list[dict[str
         public = Event(event.type, event.timestamp, json.loads(event.details), id=event.seq)
         out.append(public.public(event.seq - 1))
     return out
+
+
+@dataclass(frozen=True)
+class WaitingTask:
+    """A `.waitForTaskToken` task waiting for its answer: where, since when, the token and what it sent."""
+
+    execution_id: str
+    state: str
+    token: str
+    since: float
+    parameters: Any
+
+
+def _state_of(key: str) -> str:
+    """The state name in a task attempt's key (`<scope>/<name>#<visit>:<attempt>`)."""
+    return key.rsplit("/", 1)[-1].rsplit("#", 1)[0]
 
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
@@ -266,6 +282,48 @@ class WorkflowService:
         """An execution's events in GetExecutionHistory's shape."""
         await self.store.get_execution(execution_id)
         return public_history(await self.store.history(execution_id))
+
+    async def waiting_tasks(
+        self, execution_id: str | None = None, state_machine: str | None = None
+    ) -> builtins.list[WaitingTask]:
+        """Unanswered task tokens of one execution, or of every RUNNING one (of a state machine)."""
+        if execution_id is not None:
+            ids = [execution_id]
+        else:
+            ids = [r.id for r in await self.store.list_executions(state_machine, "RUNNING", 10_000)]
+        waiting: builtins.list[WaitingTask] = []
+        for current in ids:
+            waiting.extend(await self._waiting_in(current))
+        return waiting
+
+    async def _waiting_in(self, execution_id: str) -> builtins.list[WaitingTask]:
+        events = await self.store.history(execution_id)
+        answered = {event.key[1:] for event in events if event.key is not None and event.key[0] == "t"}
+        scheduled: dict[str, Any] = {}
+        found = []
+        for event in events:
+            if event.type == "TaskScheduled":
+                details = json.loads(event.details)
+                scheduled[details["resource"]] = details.get("parameters")
+            key = event.key
+            if event.type != "TaskSubmitted" or key is None or key[1:] in answered or event.memo is None:
+                continue
+            memo = json.loads(event.memo)
+            token = await self.store.get_token(memo["token"])
+            if token is None or token.outcome is not None:
+                continue
+            resource = json.loads(event.details)["resource"]
+            parameters = scheduled.get(resource)
+            found.append(
+                WaitingTask(
+                    execution_id,
+                    _state_of(key[1:]),
+                    memo["token"],
+                    float(memo["started"]),
+                    json.loads(parameters) if isinstance(parameters, str) else parameters,
+                )
+            )
+        return found
 
     async def stop(
         self, execution_id: str, error: str | None = None, cause: str | None = None

@@ -33,7 +33,7 @@ def _approval_resources(events: list[dict[str, Any]], answer: Any) -> dict[str, 
 
     return {
         "hexad:agent:vcm:extract_contract": lambda p: {"vendor": "Acme", "value": p["document"]["value"]},
-        "hexad:agent:vcm:validate_contract": lambda p: {"ok": True},
+        "hexad:agent:vcm:validate_contract": lambda p: {"valid": True, "warnings": []},
         "hexad:events:putEvents": put_events,
         "hexad:agent:vcm:activate_contract": lambda p: {"status": "active"},
         "hexad:agent:vcm:schedule_renewal_reminders": lambda p: {"offsets": p["offsets_days"]},
@@ -67,44 +67,82 @@ def test_contract_rejected_by_the_manager_fails_with_the_cause() -> None:
     assert (result.status, result.error, result.cause) == ("FAILED", "Contract.Rejected", "over budget")
 
 
-def test_contract_renewal_reminds_analyses_and_renews() -> None:
-    sent: list[int] = []
-    done: list[str] = []
+class HandledError(Exception):
+    error = "Renewal.AlreadyHandled"
 
+
+def _renewal_resources(sent: list[int], done: list[str], decision: Any, claimed: bool = True) -> Any:
     def put_events(payload: dict[str, Any]) -> Any:
         entry = payload["Entries"][0]
         if entry["DetailType"] == "contract.renewal.due":
             sent.append(entry["Detail"]["days_before"])
             return None
-        return {"action": "renew"}
+        assert entry["Detail"]["spend"]["recommendation"] == "terminate"
+        return decision
+
+    def claim(payload: dict[str, Any]) -> Any:
+        if not claimed:
+            raise HandledError("handled by another execution")
+        return {"claimed": True}
 
     reminders = [
         {"days_before": 90, "at": "2026-03-01T00:00:00Z"},
         {"days_before": 60, "at": "2026-03-31T00:00:00Z"},
         {"days_before": 30, "at": "2026-04-30T00:00:00Z"},
     ]
-    resources = {
-        "hexad:agent:vcm:reminder_dates": lambda p: {"reminders": reminders},
+    return {
+        "hexad:agent:vcm:claim_renewal": claim,
+        "hexad:agent:vcm:reminder_dates": lambda p: {
+            "reminders": reminders,
+            "notice_deadline": "2026-05-30",
+            "decision_timeout_seconds": 86400,
+        },
         "hexad:events:putEvents": put_events,
-        "hexad:agent:dsa:vendor_spend_analysis": lambda p: {"vendor": p["vendor"], "annual_spend": 1200},
+        "hexad:agent:dsa:vendor_spend_analysis": lambda p: {
+            "vendor_id": p["vendor_id"],
+            "recommendation": "terminate",
+        },
         "hexad:agent:vcm:renew_contract": lambda p: done.append("renew") or {"renewed": True},
         "hexad:agent:vcm:terminate_contract": lambda p: done.append("terminate") or {},
     }
-    result = run_local(
-        load("contract_renewal"), {"contract": {"id": "C-7", "vendor": "Acme"}}, resources=resources
-    )
-    assert result.status == "SUCCEEDED", result.cause
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome"),
+    [({"action": "renew"}, "renew"), ({"approved": True}, "terminate"), ({"approved": False}, None)],
+)
+def test_contract_renewal_reminds_analyses_and_follows_the_decision(
+    decision: Any, outcome: str | None
+) -> None:
+    sent: list[int] = []
+    done: list[str] = []
+    resources = _renewal_resources(sent, done, decision)
+    data = {"contract": {"contract_id": "C-7", "vendor_id": "VN-1"}}
+    result = run_local(load("contract_renewal"), data, resources=resources)
     assert sent == [90, 60, 30]
-    assert done == ["renew"]
-    assert result.output["spend"] == {"vendor": "Acme", "annual_spend": 1200}
     assert result.history[-1]["timestamp"].startswith("2026-04-30")
+    if outcome is None:  # approving nothing in particular is no decision
+        assert (result.status, result.error) == ("FAILED", "Renewal.NoDecision")
+        return
+    assert result.status == "SUCCEEDED", result.cause
+    assert done == [outcome]
+    assert result.output["spend"] == {"vendor_id": "VN-1", "recommendation": "terminate"}
+
+
+def test_a_renewal_another_execution_handles_ends_at_once() -> None:
+    sent: list[int] = []
+    resources = _renewal_resources(sent, [], {"action": "renew"}, claimed=False)
+    data = {"contract": {"contract_id": "C-7", "vendor_id": "VN-1"}}
+    result = run_local(load("contract_renewal"), data, resources=resources)
+    assert result.status == "SUCCEEDED" and sent == []
+    assert result.output["duplicate"]["Error"] == "Renewal.AlreadyHandled"
 
 
 def _voter(vote: str | None) -> Any:
     def cast(payload: Any) -> Any:
         if vote is None:
             raise TimeoutError("agent did not answer")
-        return {"vote": vote, "reason": f"because {vote}"}
+        return {"vote": vote, "reason": f"because {vote}", "evidence": {}}
 
     return cast
 
