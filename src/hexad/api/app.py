@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from hexad import __version__
 from hexad.agents.findings import FindingStore
 from hexad.api.audit import AuditWrites
+from hexad.api.dashboard import mount_dashboard
 from hexad.api.live import LiveHub
 from hexad.api.live import router as live_router
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
@@ -119,6 +120,7 @@ def create_app(
     for router in (*PUBLIC_ROUTERS, *API_ROUTERS):
         app.include_router(router)
     app.include_router(live_router)
+    mount_dashboard(app)  # last: the web dashboard answers GETs no other route (and nothing under /api/)
     whole, per_caller = RateLimiter(API_LIMIT, clock), RateLimiter(caller_limit, clock)
     app.add_middleware(RateLimit, whole=whole, per_caller=per_caller)
     app.add_middleware(AuditWrites)

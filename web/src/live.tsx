@@ -1,0 +1,90 @@
+// One WebSocket per tab to /api/v1/live; components subscribe to the events they care about.
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { session } from "./session";
+
+export interface BusEvent {
+  id: string;
+  source: string;
+  "detail-type": string;
+  time: string;
+  detail: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+type Listener = (event: BusEvent) => void;
+export type LiveStatus = "connecting" | "live" | "offline";
+
+interface Live {
+  status: LiveStatus;
+  subscribe(listener: Listener): () => void;
+}
+
+const LiveContext = createContext<Live>({ status: "offline", subscribe: () => () => undefined });
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const listeners = useRef(new Set<Listener>());
+  const [status, setStatus] = useState<LiveStatus>("connecting");
+
+  useEffect(() => {
+    let socket: WebSocket | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const connect = () => {
+      const token = session.accessToken();
+      if (!token || stopped) return;
+      setStatus("connecting");
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      socket = new WebSocket(`${scheme}://${location.host}/api/v1/live`);
+      socket.onopen = () => socket?.send(JSON.stringify({ token: session.accessToken() }));
+      socket.onmessage = (message) => {
+        const data = JSON.parse(String(message.data)) as { type: string; event?: BusEvent };
+        if (data.type === "subscribed") setStatus("live");
+        if (data.type === "event" && data.event) listeners.current.forEach((listener) => listener(data.event!));
+      };
+      socket.onclose = () => {
+        setStatus("offline");
+        if (!stopped) retry = setTimeout(connect, 3000);
+      };
+    };
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      socket?.close();
+    };
+  }, []);
+
+  const value: Live = {
+    status,
+    subscribe(listener) {
+      listeners.current.add(listener);
+      return () => listeners.current.delete(listener);
+    },
+  };
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+export function useLiveStatus(): LiveStatus {
+  return useContext(LiveContext).status;
+}
+
+/** Call `onEvent` for every live event (the latest callback, without resubscribing). */
+export function useLiveEvents(onEvent: Listener): void {
+  const live = useContext(LiveContext);
+  const latest = useRef(onEvent);
+  latest.current = onEvent;
+  useEffect(() => live.subscribe((event) => latest.current(event)), [live.subscribe]);
+}
+
+/** Run `reload` (at most once per `waitMs`) when an event matching `matches` arrives. */
+export function useLiveReload(matches: (event: BusEvent) => boolean, reload: () => void, waitMs = 400): void {
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useLiveEvents((event) => {
+    if (!matches(event) || timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      reload();
+    }, waitMs);
+  });
+  useEffect(() => () => clearTimeout(timer.current), []);
+}

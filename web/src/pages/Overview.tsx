@@ -1,0 +1,301 @@
+// The master view: business metrics, what the agents found, and the runtime's health (live).
+import { useMemo, useState } from "react";
+import { Link } from "react-router-dom";
+import { api, unwrap, type Schemas } from "../api/client";
+import { allClients, allFindings, allLicences, allUtilization } from "../api/lists";
+import { Chart } from "../charts";
+import { useChanges } from "../changes";
+import { Empty, Kpi, Load } from "../components/states";
+import { AGENTS, fmtMoney, fmtNumber, fmtPct, fmtRatio, humanize } from "../format";
+import { useApi } from "../hooks";
+import { useLiveEvents, useLiveReload, type BusEvent } from "../live";
+import { session } from "../session";
+
+export function Overview() {
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Overview</h1>
+          <div className="muted">Business metrics, what the agents found, and how the runtime is doing.</div>
+        </div>
+      </div>
+      <h2>Business</h2>
+      <BusinessMetrics />
+      <h2 style={{ marginTop: 20 }}>Agents</h2>
+      <AgentPerformance />
+      {session.can("queues:read") && (
+        <>
+          <h2 style={{ marginTop: 20 }}>System health (live)</h2>
+          <SystemHealth />
+        </>
+      )}
+    </>
+  );
+}
+
+async function loadBusiness() {
+  const [clients, utilization, forecast, licences, departments] = await Promise.all([
+    allClients(),
+    session.can("plans:read") ? allUtilization() : Promise.resolve(null),
+    session.can("leads:read") ? unwrap(api.GET("/api/v1/forecast")) : Promise.resolve(null),
+    session.can("licences:read") ? allLicences() : Promise.resolve(null),
+    session.can("spend:read") ? unwrap(api.GET("/api/v1/spend/departments")) : Promise.resolve(null),
+  ]);
+  return { clients, utilization, forecast, licences, departments };
+}
+
+function BusinessMetrics() {
+  const loaded = useApi(loadBusiness, []);
+  return (
+    <Load loaded={loaded} what="business metrics">
+      {(data) => <BusinessView {...data} />}
+    </Load>
+  );
+}
+
+function BusinessView({ clients, utilization, forecast, licences, departments }: Awaited<ReturnType<typeof loadBusiness>>) {
+  const t12 = clients.map((c) => c.trailing_12_months).filter((f): f is Schemas["Figures"] => f != null);
+  const revenue = t12.reduce((s, f) => s + f.revenue, 0);
+  const margin = t12.reduce((s, f) => s + f.gross_margin, 0);
+  const losing = clients.filter((c) => (c.trailing_12_months?.margin_pct ?? 0) < 0).length;
+  const avgUtil = utilization?.length ? utilization.reduce((s, u) => s + u.utilization, 0) / utilization.length : null;
+  const savings = licences?.reduce((s, l) => s + (l.unused_monthly_cost ?? 0) + (l.under_billed_monthly ?? 0), 0);
+  const variance = departments?.items.reduce((s, d) => s + d.variance_to_date, 0);
+  const budget = departments?.items.reduce((s, d) => s + d.budget_to_date, 0);
+  const bands = marginBands(clients);
+  return (
+    <>
+      <div className="grid cols-4">
+        <Kpi label="Revenue, last 12 months" value={fmtMoney(revenue)} note={`${clients.length} clients`} />
+        <Kpi label="Gross margin" value={fmtPct(revenue ? (margin / revenue) * 100 : null)} note={`${losing} clients lose money`} tone={losing ? "warn" : ""} />
+        {avgUtil != null && <Kpi label="Technician utilization" value={fmtRatio(avgUtil)} note={`${utilization!.filter((u) => u.utilization > 1).length} over 100%`} />}
+        {savings != null && <Kpi label="Licence savings / month" value={fmtMoney(savings)} note="unused seats + under-billing" tone="ok" />}
+        {variance != null && <Kpi label="Spend vs budget (YTD)" value={fmtMoney(variance)} note={fmtPct(budget ? (variance / budget) * 100 : null) + " of budget"} tone={variance > 0 ? "bad" : "ok"} />}
+        {forecast && <Kpi label="Expected bookings, 3 months" value={fmtMoney(forecast.months.reduce((s, m) => s + (m.expected as number), 0))} note={`of ${fmtMoney(forecast.months.reduce((s, m) => s + (m.pipeline as number), 0))} open pipeline`} />}
+      </div>
+      <div className="grid cols-2" style={{ marginTop: 14 }}>
+        <div className="panel">
+          <h3>Client profitability (trailing 12 months)</h3>
+          <Chart
+            label="Number of clients per gross-margin band over the last twelve months"
+            option={{
+              tooltip: { trigger: "axis" },
+              xAxis: { type: "category", data: bands.map((b) => b.label), name: "margin" },
+              yAxis: { type: "value", name: "clients" },
+              series: [{ type: "bar", data: bands.map((b) => ({ value: b.count, itemStyle: { color: b.color } })) }],
+            }}
+          />
+        </div>
+        {forecast ? (
+          <div className="panel">
+            <h3>Pipeline conversion: open, weighted and expected bookings</h3>
+            <ForecastChart forecast={forecast} />
+          </div>
+        ) : (
+          <div className="panel">
+            <Empty title="No pipeline view" hint="Your role cannot see the sales pipeline." />
+          </div>
+        )}
+      </div>
+    </>
+  );
+}
+
+export function ForecastChart({ forecast }: { forecast: Schemas["ForecastOut"] }) {
+  const months = forecast.months.map((m) => String(m.month));
+  const value = (key: string) => forecast.months.map((m) => Number(m[key] ?? 0));
+  const low = value("low");
+  const high = value("high");
+  return (
+    <Chart
+      label="Sales forecast per month with its low-high interval"
+      option={{
+        legend: { data: ["Pipeline", "Weighted", "Expected", "Interval"] },
+        xAxis: { type: "category", data: months },
+        yAxis: { type: "value", axisLabel: { formatter: (v: number) => `$${Math.round(v / 1000)}k` } },
+        series: [
+          { name: "Pipeline", type: "bar", data: value("pipeline"), barGap: "10%" },
+          { name: "Weighted", type: "bar", data: value("weighted") },
+          { name: "low", type: "line", data: low, stack: "band", lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } },
+          { name: "Interval", type: "line", data: high.map((h, i) => h - low[i]!), stack: "band", lineStyle: { opacity: 0 }, symbol: "none", areaStyle: { opacity: 0.25, color: "#e8833a" } },
+          { name: "Expected", type: "line", data: value("expected"), color: "#e8833a", symbolSize: 8 },
+        ],
+      }}
+    />
+  );
+}
+
+function marginBands(clients: Schemas["ClientSummary"][]) {
+  const bands = [
+    { label: "< 0%", max: 0, color: "#d64545", count: 0 },
+    { label: "0–20%", max: 20, color: "#e8833a", count: 0 },
+    { label: "20–40%", max: 40, color: "#d4a017", count: 0 },
+    { label: "40–60%", max: 60, color: "#14a37f", count: 0 },
+    { label: "≥ 60%", max: Infinity, color: "#3b6ef5", count: 0 },
+  ];
+  for (const client of clients) {
+    const pct = client.trailing_12_months?.margin_pct;
+    if (pct == null) continue;
+    bands.find((b) => pct < b.max)!.count++;
+  }
+  return bands;
+}
+
+function AgentPerformance() {
+  const loaded = useApi(() => allFindings(), []);
+  useChanges("findings", loaded.reload);
+  useLiveReload((e) => /^hexad\.(cpi|spo|ram|sli|dsa|vcm)$/.test(e.source) || e["detail-type"].startsWith("finding"), loaded.reload, 2000);
+  return (
+    <Load loaded={loaded} what="findings">
+      {(findings) => (findings.length ? <AgentView findings={findings} /> : <Empty title="No findings yet" hint="Run the agents: `hexad demo run` or `hexad worker` after an import." />)}
+    </Load>
+  );
+}
+
+function AgentView({ findings }: { findings: Schemas["Finding"][] }) {
+  const agents = Object.keys(AGENTS);
+  const kinds = [...new Set(findings.map((f) => f.kind))].sort();
+  const count = (agent: string, kind: string) => findings.filter((f) => f.agent === agent && f.kind === kind).length;
+  const statuses = ["open", "acknowledged", "resolved"];
+  return (
+    <div className="grid cols-2">
+      <div className="panel">
+        <h3>Findings by agent and kind</h3>
+        <Chart
+          height={300}
+          label="Stacked bars: findings per agent, split by kind"
+          option={{
+            legend: { type: "scroll", top: 0 },
+            tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+            grid: { left: 150, right: 20, top: 40, bottom: 24 },
+            yAxis: { type: "category", data: agents.map((a) => AGENTS[a]) },
+            xAxis: { type: "value" },
+            series: kinds.map((kind) => ({ name: humanize(kind), type: "bar", stack: "all", data: agents.map((a) => count(a, kind) || null) })),
+          }}
+        />
+      </div>
+      <div className="panel">
+        <h3>Where findings stand</h3>
+        <table>
+          <thead>
+            <tr>
+              <th>Agent</th>
+              {statuses.map((s) => (
+                <th key={s} className="num">
+                  {humanize(s)}
+                </th>
+              ))}
+              <th className="num">High or critical</th>
+            </tr>
+          </thead>
+          <tbody>
+            {agents.map((agent) => {
+              const mine = findings.filter((f) => f.agent === agent);
+              return (
+                <tr key={agent}>
+                  <td>
+                    <Link to={`/findings?agent=${agent}`}>{AGENTS[agent]}</Link>
+                  </td>
+                  {statuses.map((s) => (
+                    <td key={s} className="num">
+                      {mine.filter((f) => f.status === s).length}
+                    </td>
+                  ))}
+                  <td className="num">{mine.filter((f) => f.severity === "high" || f.severity === "critical").length}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <p className="muted" style={{ fontSize: "0.85rem" }}>
+          Precision and recall against the planted truth are printed by <code>hexad demo run</code>.
+        </p>
+      </div>
+    </div>
+  );
+}
+
+function SystemHealth() {
+  const queues = useApi(() => unwrap(api.GET("/api/v1/queues")), []);
+  const restarts = useApi(loadRestarts, []);
+  const [rate, setRate] = useState<{ t: number; n: number }[]>([]);
+  const [seen, setSeen] = useState(0);
+  useLiveEvents((event: BusEvent) => {
+    void event;
+    setSeen((n) => n + 1);
+    const minute = Math.floor(Date.now() / 10_000) * 10_000;
+    setRate((points) => {
+      const last = points[points.length - 1];
+      if (last && last.t === minute) return [...points.slice(0, -1), { t: minute, n: last.n + 1 }];
+      return [...points, { t: minute, n: 1 }].slice(-60);
+    });
+  });
+  useLiveReload(() => true, queues.reload, 2000);
+  const rateOption = useMemo(
+    () => ({
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "time" },
+      yAxis: { type: "value", name: "events / 10 s", minInterval: 1 },
+      series: [{ type: "bar", data: rate.map((p) => [p.t, p.n]), barMaxWidth: 14 }],
+    }),
+    [rate],
+  );
+  return (
+    <div className="grid cols-2">
+      <div className="panel">
+        <h3>Event rate on the bus</h3>
+        {rate.length ? (
+          <Chart label="Bar chart of bus events per ten seconds since this page opened" option={rateOption} height={200} />
+        ) : (
+          <Empty title="Waiting for events" hint="Events appear here as agents, imports and people act (e.g. `hexad worker`, `hexad import`)." />
+        )}
+        <div className="muted">{seen} events since this page opened</div>
+      </div>
+      <div className="panel">
+        <h3>Queues</h3>
+        <Load loaded={queues} what="queues">
+          {(rows) => <QueueSummary rows={rows} restarts={restarts.data} />}
+        </Load>
+      </div>
+    </div>
+  );
+}
+
+function QueueSummary({ rows, restarts }: { rows: Schemas["QueueOut"][]; restarts?: number }) {
+  const dlq = rows.filter((q) => q.name.endsWith("-dlq"));
+  const main = rows.filter((q) => !q.name.endsWith("-dlq"));
+  const deadLetters = dlq.reduce((s, q) => s + q.visible, 0);
+  return (
+    <>
+      <div className="grid cols-3" style={{ marginBottom: 10 }}>
+        <Kpi label="Waiting" value={fmtNumber(main.reduce((s, q) => s + q.visible + q.delayed, 0))} />
+        <Kpi label="Dead letters" value={fmtNumber(deadLetters)} tone={deadLetters ? "bad" : "ok"} note={deadLetters ? <Link to="/operations">Redrive them</Link> : "none"} />
+        <Kpi label="Actor restarts" value={restarts == null ? "—" : fmtNumber(restarts)} note="in the API process" />
+      </div>
+      <Chart
+        height={170}
+        label="Messages waiting and in flight per queue"
+        option={{
+          legend: { data: ["Waiting", "In flight"] },
+          grid: { left: 110, right: 16, top: 30, bottom: 20 },
+          tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+          yAxis: { type: "category", data: main.map((q) => q.name) },
+          xAxis: { type: "value", minInterval: 1 },
+          series: [
+            { name: "Waiting", type: "bar", stack: "q", data: main.map((q) => q.visible + q.delayed) },
+            { name: "In flight", type: "bar", stack: "q", data: main.map((q) => q.in_flight) },
+          ],
+        }}
+      />
+    </>
+  );
+}
+
+async function loadRestarts(): Promise<number> {
+  const text = await (await fetch("/metrics")).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("hexad_actor_restarts_total"))
+    .reduce((sum, line) => sum + Number(line.split(" ").pop() ?? 0), 0);
+}

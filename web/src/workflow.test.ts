@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { currentState, pendingToken, stateGraph, visitedStates, type HistoryEvent } from "./workflow";
+
+const definition = {
+  StartAt: "Extract",
+  States: {
+    Extract: { Type: "Task", Next: "Approve", Catch: [{ ErrorEquals: ["Bad"], Next: "Invalid" }] },
+    Approve: { Type: "Task", Resource: "hexad:events:putEvents.waitForTaskToken", Next: "Done" },
+    Invalid: { Type: "Fail" },
+    Done: { Type: "Succeed" },
+  },
+};
+
+const event = (id: number, type: string, details: Record<string, unknown> = {}): HistoryEvent => ({ id, type, timestamp: "", details });
+
+describe("stateGraph", () => {
+  it("lays states out by distance from StartAt and keeps catch edges", () => {
+    const { nodes, edges } = stateGraph(definition);
+    expect(nodes.find((n) => n.name === "Extract")?.x).toBe(0);
+    expect(nodes.find((n) => n.name === "Done")?.x).toBe(2);
+    expect(edges).toContainEqual({ from: "Extract", to: "Invalid", label: "Bad" });
+  });
+});
+
+describe("histories", () => {
+  const waiting = [
+    event(1, "ExecutionStarted"),
+    event(2, "TaskStateEntered", { name: "Extract" }),
+    event(3, "TaskStateExited", { name: "Extract" }),
+    event(4, "TaskStateEntered", { name: "Approve" }),
+    event(5, "TaskScheduled", { resource: "hexad:events:putEvents.waitForTaskToken", parameters: { Entries: [{ Detail: { token: "tok-1", approver: "manager" } }] } }),
+  ];
+  it("knows where the execution is and which token waits", () => {
+    expect(visitedStates(waiting)).toEqual(["Extract", "Approve"]);
+    expect(currentState(waiting)).toBe("Approve");
+    expect(pendingToken(waiting)?.token).toBe("tok-1");
+    expect(pendingToken(waiting)?.detail.approver).toBe("manager");
+  });
+  it("has no pending token once the task is answered", () => {
+    expect(pendingToken([...waiting, event(6, "TaskSucceeded", {})])).toBeNull();
+  });
+});
