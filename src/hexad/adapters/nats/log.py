@@ -1,10 +1,12 @@
 """A replicated log on one JetStream stream: every process applies every record, in order.
 
-Writers append with `Nats-Expected-Last-Sequence` set to the last record they have applied, so the
-server accepts a record only if it was decided on the latest state; a writer that lost the race
-catches up and decides again. A tail (an ordered push consumer over the whole stream) applies records
-as they arrive, mine and everyone else's; a writer gets its outcome when the tail applies its record
-(matched by a nonce), so there is exactly one applier and no record is applied twice.
+Each entity (a queue) has its own subject. Writers append with `Nats-Expected-Last-Subject-Sequence`
+set to the entity's last record they have applied, so the server accepts a record only if it was
+decided on the entity's latest state; a writer that lost the race catches up and decides again.
+Writers of different entities never conflict. A tail (an ordered push consumer over the whole
+stream) applies records as they arrive, mine and everyone else's; a writer gets its outcome when the
+tail applies its record (matched by a nonce), so there is exactly one applier and no record is
+applied twice.
 
 Everything here runs on the private NATS loop (`hexad.adapters.nats.loop`).
 """
@@ -15,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import threading
 import uuid
 import weakref
@@ -43,7 +46,7 @@ _peers: dict[tuple[str, str], weakref.WeakSet[JetStreamLog]] = {}
 
 
 class JetStreamLog:
-    """Append and tail the records of `stream` (subject `<stream>.log`)."""
+    """Append and tail the records of `stream` (subjects `<stream>.e.<entity>`)."""
 
     def __init__(
         self,
@@ -57,7 +60,7 @@ class JetStreamLog:
         self.url = url
         self.lock = lock or threading.Lock()  # held while applying and deciding: readers elsewhere take it
         self.stream = stream
-        self.subject = f"{stream}.log"
+        self.last_by_subject: dict[str, int] = {}
         self.applied = 0
         self._apply = apply
         self._timeout = timeout
@@ -65,7 +68,7 @@ class JetStreamLog:
         self._js: JetStreamContext | None = None
         self._waiters: dict[str, asyncio.Future[Any]] = {}
         self._synced: list[tuple[int, asyncio.Future[None]]] = []
-        self._write_lock: asyncio.Lock | None = None
+        self._write_locks: dict[str, asyncio.Lock] = {}
 
     async def start(self) -> None:
         """Connect, create the stream if missing, start the tail and catch up."""
@@ -73,7 +76,6 @@ class JetStreamLog:
             self.url, name=f"hexad-{self.stream}", max_reconnect_attempts=-1, reconnect_time_wait=0.25
         )
         self._js = self._nc.jetstream(timeout=self._timeout)
-        self._write_lock = asyncio.Lock()
         try:
             await self._js.stream_info(self.stream)
         except NotFoundError:
@@ -81,7 +83,7 @@ class JetStreamLog:
                 name=self.stream, subjects=[f"{self.stream}.>"], storage=api.StorageType.FILE
             )
         await self._js.subscribe(
-            self.subject, cb=self._on_record, ordered_consumer=True, idle_heartbeat=1.0,
+            f"{self.stream}.>", cb=self._on_record, ordered_consumer=True, idle_heartbeat=1.0,
             deliver_policy=api.DeliverPolicy.ALL, pending_msgs_limit=-1, pending_bytes_limit=-1,
         )  # fmt: skip
         await self.sync()
@@ -104,34 +106,45 @@ class JetStreamLog:
         info = await js.stream_info(self.stream)
         await self._wait_applied(info.state.last_seq)
 
-    async def append(self, decide: Callable[[], dict[str, Any] | None]) -> Any:
-        """Append the record `decide()` makes from the current state; the outcome of applying it.
+    def subject_of(self, key: str) -> str:
+        """The subject of one entity's records (hex keeps any name a single valid token)."""
+        return f"{self.stream}.e.{key.encode().hex()}"
 
-        `decide` runs again on the newer state when another process wrote first; it may raise (the
-        operation fails) or return None (nothing to write).
+    async def append(
+        self, key: str, decide: Callable[[], dict[str, Any] | None], *, checked: bool = True
+    ) -> Any:
+        """Append the record `decide()` makes for entity `key`; the outcome of applying it.
+
+        With `checked`, the server takes the record only if no other record of `key` came after the
+        last one applied here (`Nats-Expected-Last-Subject-Sequence`), and `decide` runs again on the
+        newer state when another writer was first; records of other entities never conflict. `decide`
+        may raise (the operation fails) or return None (nothing to write). Unchecked records must be
+        safe to apply on any later state (deletes by receipt handle).
         """
         js = self._context()
+        subject = self.subject_of(key)
         nonce = uuid.uuid4().hex
         outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiters[nonce] = outcome
-        assert self._write_lock is not None
+        lock = self._write_locks.setdefault(subject, asyncio.Lock())
         try:
-            async with self._write_lock:
+            async with lock:
                 for _ in range(_ATTEMPTS):
                     if outcome.done():
                         return await self._settled(outcome.result())
                     with self.lock:
                         record = decide()
+                        expected = self.last_by_subject.get(subject, 0)
                     if record is None:
                         return None
                     record["nonce"] = nonce
-                    headers = {"Nats-Expected-Last-Sequence": str(self.applied)}
+                    headers = {"Nats-Expected-Last-Subject-Sequence": str(expected)} if checked else None
                     try:
-                        await js.publish(self.subject, json.dumps(record).encode(), headers=headers)
+                        await js.publish(subject, json.dumps(record).encode(), headers=headers)
                     except APIError as exc:
                         if exc.err_code != _WRONG_LAST_SEQUENCE:
                             raise
-                        await self.sync()
+                        await self._catch_up(exc)
                         continue
                     except (TimeoutError, nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
                         await self._sync_when_back()  # the record may have landed: the nonce says
@@ -140,6 +153,14 @@ class JetStreamLog:
                 raise RuntimeStoreError(f"stream {self.stream}: too many conflicting writers, gave up")
         finally:
             self._waiters.pop(nonce, None)
+
+    async def _catch_up(self, conflict: APIError) -> None:
+        """After losing a race: wait for the record that won (its sequence is in the error)."""
+        found = re.search(r"(\d+)\s*$", conflict.description or "")
+        if found is None:
+            await self.sync()
+        else:
+            await self._wait_applied(int(found.group(1)))
 
     async def _settled(self, applied: tuple[int, Any]) -> Any:
         """The outcome, once every log of this process on the stream has applied the record."""
@@ -167,6 +188,7 @@ class JetStreamLog:
             record = json.loads(msg.data)
             nonce = record.get("nonce")
             with self.lock:
+                self.last_by_subject[msg.subject] = sequence
                 result: Any = self._apply(sequence, record)
             error: BaseException | None = None
         except Exception as exc:  # a record this version cannot apply: say so, keep the log moving

@@ -73,7 +73,9 @@ class NatsQueueBackend:
     # --- queues
 
     async def create_queue(self, config: QueueConfig) -> None:
-        await self._run(lambda: self.log.append(lambda: {"op": "create", "config": asdict(config)}))
+        await self._run(
+            lambda: self.log.append(config.name, lambda: {"op": "create", "config": asdict(config)})
+        )
 
     async def get_queue(self, name: str) -> QueueConfig:
         if self._started:
@@ -102,14 +104,14 @@ class NatsQueueBackend:
             self.state.config(name)
             return {"op": "delete_queue", "queue": name}
 
-        await self._run(lambda: self._write(decide))
+        await self._run(lambda: self._write(name, decide))
 
     # --- messages
 
     async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
         batch = list(messages)
         result: list[str] = await self._run(
-            lambda: self._write(lambda: self.state.plan_send(queue, batch, now))
+            lambda: self._write(queue, lambda: self.state.plan_send(queue, batch, now))
         )
         return result
 
@@ -132,7 +134,7 @@ class NatsQueueBackend:
                 hide_until = now + visibility_timeout
                 return {"op": "receive", "queue": queue, "now": now, "keys": keys, "hide_until": hide_until}
 
-            received: list[Message] | None = await self.log.append(decide)
+            received: list[Message] | None = await self.log.append(queue, decide)
             return received or []
 
         result: list[Message] = await self._run(receive)
@@ -150,21 +152,21 @@ class NatsQueueBackend:
             current = [h for h in handles if _current(stored.messages.get(parse_handle(h)), h)]
             return {"op": "delete", "queue": queue, "handles": current} if current else None
 
-        await self._run(lambda: self.log.append(decide))
+        await self._run(lambda: self.log.append(queue, decide, checked=False))
 
     async def change_visibility(self, queue: str, receipt_handle: str, timeout: float, now: float) -> None:
         def decide() -> dict[str, Any]:
             self.state.current(queue, receipt_handle)
             return {"op": "visibility", "queue": queue, "handle": receipt_handle, "visible_at": now + timeout}
 
-        await self._run(lambda: self._write(decide))
+        await self._run(lambda: self._write(queue, decide))
 
     async def record_error(self, queue: str, receipt_handle: str, error: str) -> None:
         def decide() -> dict[str, Any]:
             self.state.current(queue, receipt_handle)
             return {"op": "error", "queue": queue, "handle": receipt_handle, "error": error}
 
-        await self._run(lambda: self._write(decide))
+        await self._run(lambda: self._write(queue, decide))
 
     async def move(self, source: str, receipt_handle: str, destination: str, now: float) -> None:
         def decide() -> dict[str, Any]:
@@ -175,7 +177,7 @@ class NatsQueueBackend:
                 "now": now,
             }  # fmt: skip
 
-        await self._run(lambda: self._write(decide))
+        await self._run(lambda: self._write(source, decide))
 
     async def redrive(
         self, dead_letter_queue: str, destination: str | None, limit: int | None, now: float
@@ -186,7 +188,7 @@ class NatsQueueBackend:
                 {"op": "redrive", "queue": dead_letter_queue, "moves": moves, "now": now} if moves else None
             )
 
-        result: int | None = await self._run(lambda: self._write(decide))
+        result: int | None = await self._run(lambda: self._write(dead_letter_queue, decide))
         return result or 0
 
     async def purge(self, queue: str) -> int:
@@ -194,7 +196,7 @@ class NatsQueueBackend:
             self.state.config(queue)
             return {"op": "purge", "queue": queue}
 
-        result: int = await self._run(lambda: self._write(decide))
+        result: int = await self._run(lambda: self._write(queue, decide))
         return result
 
     async def attributes(self, queue: str, now: float) -> QueueAttributes:
@@ -213,14 +215,14 @@ class NatsQueueBackend:
         result: list[Message] = await self._run(read)
         return result
 
-    async def _write(self, decide: Any) -> Any:
+    async def _write(self, queue: str, decide: Any) -> Any:
         """Append a record; a refusal on a possibly stale view (missing queue, stale handle) is
         checked again on the latest state before it is raised."""
         try:
-            return await self.log.append(decide)
+            return await self.log.append(queue, decide)
         except (NotFoundError, InvalidReceiptHandleError):
             await self.log.sync()
-            return await self.log.append(decide)
+            return await self.log.append(queue, decide)
 
 
 def _current(stored: Any, handle: str) -> bool:
