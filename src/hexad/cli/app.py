@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "forecast": ("forecast_cmd", "app"),
     "import": ("import_cmd", "import_command"),
     "leads": ("leads_cmd", "app"),
+    "notify": ("notify_cmd", "app"),
     "patterns": ("patterns_cmd", "app"),
     "plans": ("plans_cmd", "app"),
     "proposals": ("proposals_cmd", "app"),
