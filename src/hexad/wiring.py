@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
+from hexad.adapters.nats.leases import NatsKvLeases
 from hexad.adapters.nats.queue import NatsQueueBackend
 from hexad.adapters.postgres.bus import PostgresBusStore
 from hexad.adapters.postgres.database import PostgresDatabase, is_postgres_url
@@ -29,6 +30,7 @@ from hexad.lake.objects import ObjectStore, open_object_store
 from hexad.ports.queue import QueueBackend
 from hexad.ports.state import StateStore
 from hexad.runtime.actors.control import control_directory
+from hexad.runtime.actors.leases import LeaseStore, StateStoreLeases
 from hexad.runtime.actors.system import ActorSystem
 from hexad.runtime.actors.worker import Worker
 from hexad.runtime.bus import BusFiringSink, EventBus
@@ -43,6 +45,7 @@ __all__ = [
     "bus_firing_sink",
     "domain_engine",
     "event_bus",
+    "lease_store",
     "nats_queue_backend",
     "object_store",
     "postgres_database",
@@ -178,6 +181,15 @@ def state_store(settings: Settings | None = None, *, clock: Clock | None = None)
     if postgres is not None:
         return PostgresStateStore(postgres, clock or SystemClock())
     return SqliteStateStore(runtime_database(settings), clock or SystemClock())
+
+
+def lease_store(settings: Settings | None = None, *, clock: Clock | None = None) -> LeaseStore:
+    """Leases (keyed-actor partitions, the scheduler leader): a NATS KV bucket when queues are on NATS,
+    else the state store (PostgreSQL in the distributed profile, the runtime file otherwise)."""
+    settings = settings or get_settings()
+    if nats_queue_backend(settings) is not None:
+        return NatsKvLeases(settings.nats_url)
+    return StateStoreLeases(state_store(settings, clock=clock))
 
 
 def actor_system(

@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("replay_cmd", "replay"),
     "routes": ("routes_cmd", "app"),
     "rules": ("rules_cmd", "app"),
+    "scheduler": ("scheduler_cmd", "app"),
     "schedules": ("schedules_cmd", "app"),
     "serve": ("serve_cmd", "serve"),
     "users": ("users_cmd", "app"),
