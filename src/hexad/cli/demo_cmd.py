@@ -38,16 +38,23 @@ def run_command(
     clients: int = typer.Option(200, "--clients", help="number of clients"),
     fresh: bool = typer.Option(False, "--fresh", help="regenerate the data even if it is already there"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    serve: bool | None = typer.Option(
+        None, "--serve/--no-serve", help="serve the dashboard afterwards (default: at a terminal)"
+    ),
 ) -> None:
     """Generate the data (once per seed), import it, run the agents on the runtime, score the findings."""
     from hexad.demo.run import run_demo
+    from hexad.demo.serving import serve_dashboard, should_serve
 
     console = None if as_json else Console()
-    outcome = run_demo(load_settings(), seed=seed, clients=clients, fresh=fresh, console=console)
+    settings = load_settings()
+    outcome = run_demo(settings, seed=seed, clients=clients, fresh=fresh, console=console)
     if console is None:
         typer.echo(json.dumps(outcome_data(outcome), indent=2, sort_keys=True))
     else:
         render_outcome(console, outcome)
+    if console is not None and should_serve(serve, as_json):
+        serve_dashboard(settings, console, outcome.admin_password)
 
 
 def _show(result: GenerationResult, report: Any | None, as_json: bool) -> None:
