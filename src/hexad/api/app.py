@@ -32,6 +32,7 @@ from hexad.api.routers import (
     findings,
     imports,
     licences,
+    notifications,
     resources,
     runtime,
     sales,
@@ -79,6 +80,7 @@ API_ROUTERS = (
     apikeys.router,
     tasks.router,
     agents.router,
+    notifications.router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)

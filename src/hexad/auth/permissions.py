@@ -48,6 +48,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users:read": _ADMIN,
     "users:write": _ADMIN,
     "audit:read": _ADMIN,
+    "notifications:read": _EVERYONE,
+    "notifications:write": _EVERYONE,
+    "notifications:admin": _ADMIN,
     "apikeys:read": _ADMIN,
     "apikeys:write": _ADMIN,
 }

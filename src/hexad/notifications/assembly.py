@@ -34,7 +34,7 @@ from hexad.notifications.signing import LinkSigner
 from hexad.notifications.store import NotificationStore
 from hexad.runtime.clock import Clock, SystemClock
 
-__all__ = ["Notifications", "build_notifications", "worker_service"]
+__all__ = ["Notifications", "build_notifications", "notification_service", "worker_service"]
 
 
 @dataclass
@@ -72,10 +72,8 @@ def build_notifications(
     settings = settings or get_settings()
     clock = clock or SystemClock()
     options = options or NotificationSettings()
-    store = NotificationStore(wiring.state_store(settings, clock=clock), clock)
-    queues = wiring.queue_service(settings, clock=clock)
-    signer = LinkSigner(signing_secret(settings))
-    service = NotificationService(store, queues, clock, signer, links_base=options.links_base)
+    service = notification_service(settings, clock=clock, options=options)
+    store, queues = service.store, service.queues
     http = http or httpx.AsyncClient(timeout=10.0, follow_redirects=False)
     channels: dict[str, Channel] = {
         "email": EmailChannel(options),
@@ -88,6 +86,23 @@ def build_notifications(
     deliveries = DeliveryWorker(service, channels)
     bridge = FindingsBridge(service, findings, dashboard_url=options.dashboard_url)
     return Notifications(service, deliveries, bridge, http)
+
+
+def notification_service(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    options: NotificationSettings | None = None,
+) -> NotificationService:
+    """Only the service (topics, subscriptions, publishing), as the API needs it: no channels."""
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+    options = options or NotificationSettings()
+    store = NotificationStore(wiring.state_store(settings, clock=clock), clock)
+    signer = LinkSigner(signing_secret(settings))
+    return NotificationService(
+        store, wiring.queue_service(settings, clock=clock), clock, signer, links_base=options.links_base
+    )
 
 
 def worker_service(settings: Settings | None = None) -> Callable[[asyncio.Event], Awaitable[None]]:

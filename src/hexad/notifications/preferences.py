@@ -1,7 +1,8 @@
 """People's preferences: what reaches them on which channel, quiet hours, digests, muted subjects.
 
 `decide(preferences, message, protocol, now)` is the one gate a delivery to a user's subscription
-passes: `skip` (muted subject, agent/kind/severity not wanted on that channel), `hold` until a time
+passes: `skip` (muted subject, agent/kind/severity not wanted on that channel; a message without
+such an attribute, a test or a topic of its own, is not judged on it), `hold` until a time
 (the next digest, or the end of quiet hours in the user's time zone; a critical message passes quiet
 hours unless the user says otherwise) or `send`. The in-app bell is never held: it is silent.
 A user without stored preferences gets the defaults of their roles (`defaults_for`) when they first
@@ -158,12 +159,12 @@ def _refused(rule: ChannelRule, message: Message) -> str:
     if not rule.enabled:
         return "channel turned off"
     agent, kind = str(message.attributes.get("agent", "")), str(message.attributes.get("kind", ""))
-    if rule.agents and agent not in rule.agents:
-        return f"agent {agent or '(none)'} not wanted"
-    if rule.kinds and kind not in rule.kinds:
-        return f"kind {kind or '(none)'} not wanted"
-    severity = str(message.attributes.get("severity", "low"))
-    if SEVERITY_RANK.get(severity, 0) < SEVERITY_RANK[rule.min_severity]:
+    if agent and rule.agents and agent not in rule.agents:
+        return f"agent {agent} not wanted"
+    if kind and rule.kinds and kind not in rule.kinds:
+        return f"kind {kind} not wanted"
+    severity = str(message.attributes.get("severity", ""))
+    if severity in SEVERITY_RANK and SEVERITY_RANK[severity] < SEVERITY_RANK[rule.min_severity]:
         return f"severity {severity} below {rule.min_severity}"
     return ""
 

@@ -1,0 +1,114 @@
+"""/api/v1/notifications: topics, self-service subscriptions, the bell, preferences, confirm and mute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from hexad.config import load_settings
+from hexad.notifications.assembly import build_notifications
+
+BASE = "/api/v1/notifications"
+
+
+async def deliver(app: FastAPI) -> None:
+    parts = build_notifications(load_settings(), clock=app.state.clock)
+    await parts.deliveries.drain()
+    await parts.aclose()
+
+
+async def test_a_user_subscribes_their_bell_and_reads_it(
+    app: FastAPI, client: TestClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    admin, ann = token_for("admin", subject="u-admin"), token_for("finance", subject="u-ann")
+    assert client.post(f"{BASE}/topics", json={"name": "findings"}, headers=ann).status_code == 403
+    assert client.post(f"{BASE}/topics", json={"name": "findings"}, headers=admin).status_code == 201
+    assert [t["name"] for t in client.get(f"{BASE}/topics", headers=ann).json()] == ["findings"]
+    body = {
+        "topic": "findings",
+        "protocol": "in_app",
+        "endpoint": "u-ann",
+        "filter_policy": {"severity": ["high"]},
+    }
+    created = client.post(f"{BASE}/subscriptions", json=body, headers=ann)
+    assert created.status_code == 201 and created.json()["status"] == "confirmed"
+    slack = {
+        "topic": "findings",
+        "protocol": "slack",
+        "endpoint": "http://127.0.0.1:9/services/T/B/secret",
+    }
+    assert client.post(f"{BASE}/subscriptions", json=slack, headers=ann).status_code == 403
+    someone_else = {**body, "endpoint": "u-bob"}
+    assert client.post(f"{BASE}/subscriptions", json=someone_else, headers=ann).status_code == 403
+    admin_slack = client.post(f"{BASE}/subscriptions", json=slack, headers=admin).json()
+    assert (
+        admin_slack["endpoint"] == "http://127.0.0.1:9/..." and "secret" not in admin_slack["endpoint"]
+    )
+
+    published = client.post(
+        f"{BASE}/topics/findings/publish",
+        json={"subject": "Over budget", "attributes": {"severity": "high"}},
+        headers=admin,
+    )
+    assert published.json()["matched"] == 2
+    await deliver(app)
+    inbox = client.get(f"{BASE}/inbox", headers=ann).json()
+    assert inbox["unread"] == 1 and inbox["items"][0]["title"] == "Over budget"
+    assert client.post(f"{BASE}/inbox/read", json={}, headers=ann).json() == {"marked": 1}
+    assert client.get(f"{BASE}/inbox", headers=ann).json()["unread"] == 0
+    mine = client.get(f"{BASE}/subscriptions", headers=ann).json()
+    assert [s["protocol"] for s in mine] == ["in_app"]
+    assert len(client.get(f"{BASE}/subscriptions?all=true", headers=admin).json()) == 2
+    assert client.delete(f"{BASE}/subscriptions/{admin_slack['id']}", headers=ann).status_code == 404
+    assert client.delete(f"{BASE}/subscriptions/{mine[0]['id']}", headers=ann).status_code == 204
+
+
+def test_preferences_start_from_the_roles_defaults_and_validate(
+    client: TestClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    sales = token_for("sales", subject="u-sam")
+    preferences = client.get(f"{BASE}/preferences", headers=sales).json()
+    assert preferences["channels"]["*"]["agents"] == ["cpi", "spo"]
+    changed = {
+        **preferences,
+        "timezone": "Europe/Berlin",
+        "quiet_hours": ["22:00", "07:00"],
+        "digest": "daily",
+    }
+    assert client.put(f"{BASE}/preferences", json=changed, headers=sales).json()["digest"] == "daily"
+    bad = client.put(f"{BASE}/preferences", json={**changed, "timezone": "Nowhere/Land"}, headers=sales)
+    assert bad.status_code == 422 and "IANA time zone" in bad.json()["detail"]
+
+
+async def test_confirm_and_mute_with_link_tokens(
+    app: FastAPI, client: TestClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    admin, ann, bob = (
+        token_for("admin"),
+        token_for("viewer", subject="u-ann"),
+        token_for("viewer", subject="u-bob"),
+    )
+    client.post(f"{BASE}/topics", json={"name": "findings"}, headers=admin)
+    created = client.post(
+        f"{BASE}/subscriptions",
+        json={"topic": "findings", "protocol": "email", "endpoint": "ann@msp.example"},
+        headers=ann,
+    ).json()
+    assert created["status"] == "pending"
+    parts = build_notifications(load_settings(), clock=app.state.clock)
+    subscription = await parts.service.store.get_subscription(created["id"])
+    token = parts.service.confirm_token(subscription)
+    mute_token = parts.service.mute_url("u-ann", "CL-0007").split("token=")[1]
+    await parts.aclose()
+    assert (
+        client.post(f"{BASE}/subscriptions/confirm", json={"token": "x" * 20}, headers=ann).status_code == 422
+    )
+    assert (
+        client.post(f"{BASE}/subscriptions/confirm", json={"token": token}, headers=ann).json()["status"]
+        == "confirmed"
+    )
+    assert client.post(f"{BASE}/mute", json={"token": mute_token}, headers=bob).status_code == 403
+    muted = client.post(f"{BASE}/mute", json={"token": mute_token}, headers=ann).json()
+    assert muted == {"user": "u-ann", "muted_subjects": ["CL-0007"]}
