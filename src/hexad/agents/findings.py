@@ -75,7 +75,8 @@ def _content(draft: FindingDraft) -> dict[str, Any]:
         "severity": draft.severity,
         "score": round(float(draft.score), 4),
         "summary": draft.summary,
-        "evidence": json.loads(json.dumps(draft.evidence, default=str)),
+        # NaN (pandas' missing value) becomes null: PostgreSQL's JSONB refuses NaN and Infinity
+        "evidence": json.loads(json.dumps(draft.evidence, default=str), parse_constant=lambda _: None),
         "recommended_action": draft.recommended_action,
     }
 

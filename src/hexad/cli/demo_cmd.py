@@ -9,9 +9,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hexad.config import load_settings
+from hexad.adapters.postgres.database import is_postgres_url
+from hexad.config import Settings, load_settings
 from hexad.demo.generator import GenerationResult, generate
 from hexad.demo.summary import outcome_data, render_outcome, render_summary, summary_data
+from hexad.errors import ConfigError
 
 __all__ = ["app"]
 
@@ -41,13 +43,24 @@ def run_command(
     serve: bool | None = typer.Option(
         None, "--serve/--no-serve", help="serve the dashboard afterwards (default: at a terminal)"
     ),
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="embedded (SQLite files in HEXAD_HOME) or distributed (PostgreSQL at HEXAD_DATABASE_URL); "
+            "default: HEXAD_PROFILE",
+        ),
+    ] = None,
 ) -> None:
     """Generate the data (once per seed), import it, run the agents on the runtime, score the findings."""
     from hexad.demo.run import run_demo
     from hexad.demo.serving import serve_dashboard, should_serve
 
     console = None if as_json else Console()
-    settings = load_settings()
+    if profile not in (None, "embedded", "distributed"):
+        raise ConfigError(f"--profile: expected embedded or distributed, got {profile!r}")
+    settings = load_settings(**({"profile": profile} if profile else {}))
+    check_demo_profile(settings)
     outcome = run_demo(settings, seed=seed, clients=clients, fresh=fresh, console=console)
     if console is None:
         typer.echo(json.dumps(outcome_data(outcome), indent=2, sort_keys=True))
@@ -55,6 +68,17 @@ def run_command(
         render_outcome(console, outcome)
     if console is not None and should_serve(serve, as_json):
         serve_dashboard(settings, console, outcome.admin_password)
+
+
+def check_demo_profile(settings: Settings) -> None:
+    """The distributed demo runs on PostgreSQL: refuse to start without a PostgreSQL database URL."""
+    if settings.profile == "aws":
+        raise ConfigError("hexad demo run: the aws profile has no demo; use embedded or distributed")
+    if settings.profile == "distributed" and not is_postgres_url(settings.database_url):
+        raise ConfigError(
+            "hexad demo run --profile distributed: set HEXAD_DATABASE_URL to a PostgreSQL database "
+            "(postgresql://user@host:5432/name) that the demo may fill"
+        )
 
 
 def _show(result: GenerationResult, report: Any | None, as_json: bool) -> None:
