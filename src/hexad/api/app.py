@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from hexad import __version__
@@ -41,6 +44,7 @@ from hexad.api.routers import (
     users,
     workflows,
 )
+from hexad.api.settings import ApiSettings
 from hexad.auth.keys import api_keys, signing_secret, user_pool
 from hexad.auth.ratelimit import API_LIMIT, CALLER_LIMIT, Limit, RateLimiter
 from hexad.auth.stores import SqlAuditLog
@@ -48,6 +52,9 @@ from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for, upgrade
 from hexad.lake.objects import open_object_store
+from hexad.observability.http import ObserveRequests
+from hexad.observability.logs import configure_logging, log_format
+from hexad.observability.tracing import configure_tracing
 from hexad.runtime.actors.metrics import REGISTRY as ACTOR_METRICS
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.tasks.records import SqlTaskStore
@@ -91,9 +98,14 @@ def create_app(
     *,
     clock: Clock | None = None,
     caller_limit: Limit = CALLER_LIMIT,
+    api_settings: ApiSettings | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     """A ready application; nothing is started until the ASGI server runs it."""
     settings = settings or get_settings()
+    api_settings = api_settings or ApiSettings()
+    if log_format() == "json":
+        configure_logging(settings.log_level, "json")
     clock = clock or SystemClock()
     app = FastAPI(
         title="Hexad API",
@@ -103,7 +115,7 @@ def create_app(
         redoc_url=None,
         lifespan=_lifespan,
     )
-    app.state.settings, app.state.clock = settings, clock
+    app.state.settings, app.state.clock, app.state.api_settings = settings, clock, api_settings
     app.state.engine = engine = engine_for(settings)
     upgrade(engine=engine)
     app.state.tokens = TokenIssuer(signing_secret(settings), clock)
@@ -128,6 +140,11 @@ def create_app(
     app.add_middleware(AuditWrites)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BYTES)
     app.add_middleware(SecurityHeaders)
+    if api_settings.allowed_origins:
+        headers = ["authorization", "content-type", "x-api-key"]
+        app.add_middleware(CORSMiddleware, allow_origins=api_settings.allowed_origins, allow_methods=["*"],
+                           allow_headers=headers, max_age=600)  # fmt: skip
+    app.add_middleware(ObserveRequests, provider=tracer_provider or configure_tracing("hexad-api"))
     return app
 
 
@@ -144,9 +161,15 @@ def _add_health(app: FastAPI) -> None:
         return {"status": "ok"}
 
     @app.get("/readyz", include_in_schema=False)
-    async def readyz() -> dict[str, str]:
-        """The process can serve requests (readiness)."""
-        return {"status": "ready"}
+    async def readyz() -> JSONResponse:
+        """The process can serve requests: the domain database answers (readiness)."""
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            detail = f"the domain database does not answer ({type(exc).__name__})"
+            return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
+        return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> PlainTextResponse:

@@ -100,5 +100,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        _log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal", "Internal error", "an unexpected error occurred", request)
+        trace_id = getattr(request.state, "trace_id", None)
+        extra = {} if trace_id is None else {"trace_id": trace_id}
+        _log.exception("unhandled error on %s %s", request.method, request.url.path, extra=extra)
+        detail = "an unexpected error occurred"
+        return problem_response(500, "internal", "Internal error", detail, request, **extra)
