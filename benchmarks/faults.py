@@ -96,7 +96,9 @@ class EffectActor(KeyedActor):
         try:
             await self.store.transact(
                 [
-                    StatePut(f"effect:{event_id}", {"key": self.key}, expected_version=0),
+                    StatePut(
+                        f"effect:{event_id}", {"key": self.key, "ms": _latency_ms(event)}, expected_version=0
+                    ),
                     StatePut(f"count:{self.key}", (counter or 0) + 1, expected_version=version),
                 ]
             )
@@ -106,6 +108,11 @@ class EffectActor(KeyedActor):
                 raise  # the counter moved under us (another owner?): retry the message
             await self.store.put(f"redelivered:{event_id}:{uuid.uuid4().hex[:8]}", message.receive_count)
         return None
+
+
+def _latency_ms(event: dict[str, Any]) -> float:
+    """Milliseconds from the event's send to its effect (hosts share a clock: one machine)."""
+    return round((time.time() - float(event.get("sent_at", time.time()))) * 1000, 2)
 
 
 async def _worker(args: argparse.Namespace) -> None:
@@ -147,10 +154,15 @@ def _start_worker(
 
 
 def _counts(args: argparse.Namespace, schema: str) -> dict[str, int]:
+    """Effects, redeliveries, the counters' sum and the send-to-effect latency percentiles."""
     sql = (
         "SELECT count(*) FILTER (WHERE key LIKE 'effect:%%') AS handled, "
         "count(*) FILTER (WHERE key LIKE 'redelivered:%%') AS twice, "
-        "COALESCE(sum((value #>> '{}')::bigint) FILTER (WHERE key LIKE 'count:%%'), 0) AS counted "
+        "COALESCE(sum((value #>> '{}')::bigint) FILTER (WHERE key LIKE 'count:%%'), 0) AS counted, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY (value ->> 'ms')::float) "
+        "FILTER (WHERE key LIKE 'effect:%%') AS p50, "
+        "percentile_cont(0.99) WITHIN GROUP (ORDER BY (value ->> 'ms')::float) "
+        "FILTER (WHERE key LIKE 'effect:%%') AS p99 "
         f"FROM {schema}.actor_state WHERE NOT deleted"
     )
     try:
@@ -159,7 +171,10 @@ def _counts(args: argparse.Namespace, schema: str) -> dict[str, int]:
     except psycopg.Error:
         return {}  # the server is restarting, or the table is not there yet
     assert row is not None
-    return {"handled": int(row[0]), "twice": int(row[1]), "counted": int(row[2])}
+    return {
+        "handled": int(row[0]), "twice": int(row[1]), "counted": int(row[2]),
+        "p50_ms": round(row[3] or 0), "p99_ms": round(row[4] or 0),
+    }  # fmt: skip
 
 
 def _fault(name: str, workers: list[subprocess.Popen[bytes]]) -> str:
@@ -201,6 +216,7 @@ async def _send_all(queues: QueueService, args: argparse.Namespace, on_progress:
         if not index.match(event):
             continue
         queue = partition_queue(QUEUE, partition_of(client, args.partitions))
+        event["sent_at"] = time.time()
         pending.setdefault(queue, []).append(
             OutgoingMessage(json.dumps(event), group_id=client, deduplication_id=event["id"])
         )
@@ -270,6 +286,7 @@ async def _drive(args: argparse.Namespace) -> dict[str, Any]:
         "lost": sent - handled, "effects_applied_twice": counts.get("counted", 0) - handled,
         "send_seconds": round(sent_seconds, 1), "seconds": round(elapsed, 1),
         "events_per_second": round(handled / elapsed) if elapsed else 0,
+        "p50_ms": counts.get("p50_ms", 0), "p99_ms": counts.get("p99_ms", 0),
     }  # fmt: skip
 
 

@@ -126,7 +126,7 @@ class JetStreamLog:
         nonce = uuid.uuid4().hex
         outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiters[nonce] = outcome
-        lock = self._write_locks.setdefault(subject, asyncio.Lock())
+        lock = self._write_locks.setdefault(subject, asyncio.Lock()) if checked else contextlib.nullcontext()
         try:
             async with lock:
                 for _ in range(_ATTEMPTS):

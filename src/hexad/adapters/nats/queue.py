@@ -18,8 +18,9 @@ retry), every process keeps all live messages in memory, and the stream grows un
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from hexad.adapters.nats.log import JetStreamLog
@@ -42,6 +43,8 @@ class NatsQueueBackend:
         self._lock = self.log.lock
         self.wakeup_key = f"nats:{url}:{stream}"
         self._started = False
+        self._receivers: dict[str, list[_Receiver]] = {}  # waiting receives, served together
+        self._draining: dict[str, asyncio.Future[None]] = {}
 
     async def start(self) -> None:
         """Connect and load the stream; every operation calls it, so calling it first is optional."""
@@ -126,19 +129,44 @@ class NatsQueueBackend:
         async def receive() -> list[Message]:
             if not self.state.any_visible(queue, now):
                 return []
-
-            def decide() -> dict[str, Any] | None:
-                keys = self.state.plan_receive(queue, max_messages, now)
-                if not keys:
-                    return None
-                hide_until = now + visibility_timeout
-                return {"op": "receive", "queue": queue, "now": now, "keys": keys, "hide_until": hide_until}
-
-            received: list[Message] | None = await self.log.append(queue, decide)
-            return received or []
+            waiting: asyncio.Future[list[Message]] = asyncio.get_running_loop().create_future()
+            self._receivers.setdefault(queue, []).append(
+                _Receiver(max_messages, visibility_timeout, now, waiting)
+            )
+            if queue not in self._draining:
+                self._draining[queue] = asyncio.ensure_future(self._drain_receivers(queue))
+            return await waiting
 
         result: list[Message] = await self._run(receive)
         return result
+
+    async def _drain_receivers(self, queue: str) -> None:
+        """Serve every receiver waiting on `queue` with one record per round (group receive)."""
+        try:
+            while waiting := self._receivers.pop(queue, []):
+
+                def decide(waiting: list[_Receiver] = waiting) -> dict[str, Any] | None:
+                    taken: set[int] = set()
+                    parts: list[dict[str, Any]] = []
+                    for receiver in waiting:
+                        keys = self.state.plan_receive(queue, receiver.limit, receiver.now, taken)
+                        taken.update(keys)
+                        hide_until = receiver.now + receiver.visibility_timeout
+                        parts.append({"now": receiver.now, "keys": keys, "hide_until": hide_until})
+                    return {"op": "receive", "queue": queue, "parts": parts} if taken else None
+
+                try:
+                    outcome: list[list[Message]] | None = await self.log.append(queue, decide)
+                except Exception as error:
+                    for receiver in waiting:
+                        if not receiver.future.done():
+                            receiver.future.set_exception(error)
+                    continue
+                for index, receiver in enumerate(waiting):
+                    if not receiver.future.done():
+                        receiver.future.set_result(outcome[index] if outcome else [])
+        finally:
+            self._draining.pop(queue, None)
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
         handles = list(receipt_handles)
@@ -223,6 +251,14 @@ class NatsQueueBackend:
         except (NotFoundError, InvalidReceiptHandleError):
             await self.log.sync()
             return await self.log.append(queue, decide)
+
+
+@dataclass
+class _Receiver:
+    limit: int
+    visibility_timeout: float
+    now: float
+    future: asyncio.Future[list[Message]]
 
 
 def _current(stored: Any, handle: str) -> bool:

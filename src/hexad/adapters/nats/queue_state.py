@@ -200,11 +200,17 @@ class QueueState:
             ids.append(message_id)
         return {"op": "send", "queue": name, "now": now, "messages": new, "ids": ids}
 
-    def plan_receive(self, name: str, limit: int, now: float) -> list[int]:
-        """Keys of up to `limit` visible messages: FIFO queues whole groups first, oldest head first."""
+    def plan_receive(self, name: str, limit: int, now: float, taken: set[int] | None = None) -> list[int]:
+        """Keys of up to `limit` visible messages: FIFO queues whole groups first, oldest head first.
+
+        `taken` holds keys already given to another receiver in the same record: they are skipped,
+        and on a FIFO queue so are their groups (a group goes to one receiver at a time).
+        """
         queue = self._queue(name)
+        taken = taken if taken is not None else set()
         if queue.config.fifo:
-            return self._fifo_choice(queue, limit, now)
+            busy = {queue.messages[key].group_id for key in taken if key in queue.messages}
+            return self._fifo_choice(queue, limit, now, busy)
         chosen: list[int] = []
         popped: list[tuple[float, int]] = []
         while queue.ready and queue.ready[0][0] <= now and len(chosen) < limit:
@@ -213,15 +219,17 @@ class QueueState:
             if stored is None or stored.visible_at != entry[0]:
                 continue  # a stale heap entry: dropped for good
             popped.append(entry)
-            if queue.live(stored, now):
+            if queue.live(stored, now) and stored.key not in taken:
                 chosen.append(stored.key)
         for entry in popped:
             heapq.heappush(queue.ready, entry)
         return chosen
 
-    def _fifo_choice(self, queue: _Queue, limit: int, now: float) -> list[int]:
+    def _fifo_choice(self, queue: _Queue, limit: int, now: float, busy: set[str | None]) -> list[int]:
         heads = sorted(
-            (keys[0], group) for group, keys in queue.groups.items() if self._available(queue, keys, now)
+            (keys[0], group)
+            for group, keys in queue.groups.items()
+            if group not in busy and self._available(queue, keys, now)
         )
         chosen: list[int] = []
         for _, group in heads:
@@ -306,21 +314,25 @@ class QueueState:
                 queue.windows[item["deduplication_id"]] = (message_id, end)
         return list(record["ids"])
 
-    def _apply_receive(self, sequence: int, record: dict[str, Any]) -> list[Message]:
+    def _apply_receive(self, sequence: int, record: dict[str, Any]) -> list[list[Message]]:
+        """Several receivers' receives in one record (`parts`); one list of messages per part."""
         queue = self.queues.get(record["queue"])
         if queue is None:
-            return []
-        self._sweep(queue, record["now"])
-        received: list[Message] = []
-        for key in record["keys"]:
-            stored = queue.messages.get(key)
-            if stored is None:
-                continue
-            stored.receive_count += 1
-            stored.receipt_handle = f"{key}.{sequence}"
-            queue.hide(stored, record["hide_until"])
-            received.append(stored.message())
-        return received
+            return [[] for _ in record["parts"]]
+        self._sweep(queue, record["parts"][0]["now"])
+        outcome: list[list[Message]] = []
+        for part in record["parts"]:
+            received: list[Message] = []
+            for key in part["keys"]:
+                stored = queue.messages.get(key)
+                if stored is None:
+                    continue
+                stored.receive_count += 1
+                stored.receipt_handle = f"{key}.{sequence}"
+                queue.hide(stored, part["hide_until"])
+                received.append(stored.message())
+            outcome.append(received)
+        return outcome
 
     def _apply_delete(self, sequence: int, record: dict[str, Any]) -> None:
         queue = self.queues.get(record["queue"])
