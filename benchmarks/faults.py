@@ -125,7 +125,7 @@ async def _worker(args: argparse.Namespace) -> None:
     system = ActorSystem("faults", clock=clock, state_store=EffectActor.store)
     binding = PartitionedKeyedBinding(
         system, queues, QUEUE, EffectActor, leases, member=args.member, partitions=args.partitions,
-        ttl=args.ttl, concurrency=2, idle_seconds=60, wait_seconds=1.0, retry_delay=0.5,
+        ttl=args.ttl, concurrency=args.concurrency, idle_seconds=60, wait_seconds=1.0, retry_delay=0.5,
     )  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -148,6 +148,7 @@ def _start_worker(
         sys.executable, __file__, "worker", "--member", member, "--stream", names["stream"],
         "--bucket", names["bucket"], "--schema", names["schema"], "--partitions", str(args.partitions),
         "--ttl", str(args.ttl), "--nats", args.nats, "--postgres", args.postgres,
+        "--concurrency", str(args.concurrency),
     ]  # fmt: skip
     log = (logs / f"{member}.log").open("ab")
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -327,6 +328,7 @@ def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--fault-at", type=float, default=0.3, help="fraction of events sent before the fault"
     )
     parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=2, help="keyed pumps per partition")
     parser.add_argument("--keys", type=int, default=500)
     parser.add_argument("--ttl", type=float, default=3.0, help="lease TTL in seconds")
     parser.add_argument("--visibility", type=float, default=5.0, help="visibility timeout of the mailboxes")
