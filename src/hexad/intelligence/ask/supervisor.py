@@ -1,0 +1,157 @@
+"""The supervisor: decompose a question into tool calls, run them in parallel, compose a cited answer.
+
+Offline (no LLM configured): the intent classifier and slot extraction plan the calls (`routing.route`),
+and the answer is templated from the results. With an LLM: the model gets the tools the caller may use
+and calls them (several per turn run in parallel), for up to `max_rounds` turns, then writes the
+answer; the tables of every call are attached either way. Tools the caller's roles do not allow are
+neither offered nor run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from hexad.intelligence.ask.answers import Answer, AnswerPart, CallRecord, compose_offline, table_parts
+from hexad.intelligence.ask.context import ToolContext
+from hexad.intelligence.ask.intents import IntentClassifier
+from hexad.intelligence.ask.routing import route
+from hexad.intelligence.ask.slots import Catalog
+from hexad.intelligence.ask.tools import TOOLS, ToolResult, run_tool, tool_specs
+from hexad.intelligence.llm import LlmClient, LlmError, LlmRequest, Message, ToolCall, ToolSpec
+
+__all__ = ["SYSTEM_PROMPT", "Supervisor"]
+
+Allowed = Callable[[str], bool]
+SYSTEM_PROMPT = (
+    "You are Hexad, the assistant of a managed service provider (MSP). Answer the user's question about "
+    "their business using the tools: call every tool you need (independent calls in the same turn), then "
+    "answer in a few short sentences with the key numbers, citing tool results as [1], [2] in the order "
+    "the tools were called, and say what to do when the results suggest an action. Use only numbers from "
+    "the tool results. If the tools cannot answer, say so."
+)
+_MIN_CONFIDENCE = 0.2
+
+
+class Supervisor:
+    """Answers questions over one `ToolContext`."""
+
+    def __init__(
+        self,
+        ctx: ToolContext,
+        *,
+        llm: LlmClient | None = None,
+        catalog: Catalog | None = None,
+        classifier: IntentClassifier | None = None,
+        allowed: Allowed | None = None,
+        max_rounds: int = 4,
+    ) -> None:
+        self._ctx, self._llm, self._classifier = ctx, llm, classifier
+        self._catalog = catalog
+        self._allowed: Allowed = allowed or (lambda permission: True)
+        self._max_rounds = max_rounds
+
+    @property
+    def catalog(self) -> Catalog:
+        """Names to match in questions (from the context's data, loaded once)."""
+        return self._ctx.memo("catalog", lambda: self._catalog or Catalog.from_frames(self._ctx.frames))
+
+    async def ask(self, question: str) -> Answer:
+        """The answer to `question`."""
+        question = question.strip()
+        if self._llm is not None and not self._llm.offline:
+            try:
+                return await self._ask_llm(question)
+            except LlmError as exc:
+                answer = await self._ask_offline(question)
+                answer.notes.append(f"the language model failed ({exc}); answered offline")
+                return answer
+        return await self._ask_offline(question)
+
+    async def _ask_offline(self, question: str) -> Answer:
+        today: date = self._ctx.reference_date
+        planned = await asyncio.to_thread(route, question, self.catalog, today, self._classifier)
+        calls = [(c.tool, c.arguments) for c in planned.calls]
+        notes: list[str] = []
+        if planned.intent.confidence < _MIN_CONFIDENCE:
+            calls = [("semantic_search", {"query": question})]
+            notes.append(
+                "the question did not clearly match a known kind; showing the closest findings and contracts"
+            )
+        results, records = await self._run(calls)
+        errors = [r.error for r in records]
+        text = compose_offline(question, results, errors)
+        parts = [AnswerPart("text", text=text), *table_parts(results)]
+        return Answer(
+            question,
+            text,
+            parts,
+            records,
+            "offline",
+            planned.intent.name,
+            round(planned.intent.confidence, 3),
+            notes,
+        )
+
+    async def _run(
+        self, calls: Sequence[tuple[str, dict[str, object]]]
+    ) -> tuple[list[ToolResult | None], list[CallRecord]]:
+        """Run the calls in parallel threads; a failed or forbidden call becomes an error record."""
+        outcomes = await asyncio.gather(*(asyncio.to_thread(self._one, name, args) for name, args in calls))
+        return [o[0] for o in outcomes], [o[1] for o in outcomes]
+
+    def _one(self, name: str, arguments: dict[str, object]) -> tuple[ToolResult | None, CallRecord]:
+        started = time.perf_counter()
+        tool = TOOLS.get(name)
+        if tool is not None and not self._allowed(tool.permission):
+            error = f"this needs the {tool.permission!r} permission, which your roles lack"
+            return None, CallRecord(name, dict(arguments), "", error)
+        try:
+            result = run_tool(self._ctx, name, dict(arguments))
+        except Exception as exc:  # one failing tool must not lose the others' results
+            return None, CallRecord(
+                name,
+                dict(arguments),
+                "",
+                f"{exc.__class__.__name__}: {exc}",
+                round(time.perf_counter() - started, 3),
+            )
+        return result, CallRecord(
+            name, result.arguments, result.summary, None, round(time.perf_counter() - started, 3)
+        )
+
+    async def _ask_llm(self, question: str) -> Answer:
+        assert self._llm is not None
+        specs = tuple(ToolSpec(t.name, t.description, t.parameters) for t in tool_specs(self._allowed))
+        messages: list[Message] = [Message("user", question)]
+        results: list[ToolResult | None] = []
+        records: list[CallRecord] = []
+        text = ""
+        for _ in range(self._max_rounds):
+            request = LlmRequest(
+                tuple(messages), system=SYSTEM_PROMPT, tools=specs, max_tokens=1200, purpose="ask"
+            )
+            completion = await self._llm.complete(request)
+            if not completion.tool_calls:
+                text = completion.text
+                break
+            messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
+            found, made = await self._run([(c.name, c.arguments) for c in completion.tool_calls])
+            results += found
+            records += made
+            messages += [
+                _tool_message(call, result, record)
+                for call, result, record in zip(completion.tool_calls, found, made, strict=True)
+            ]
+        if not text:
+            text = compose_offline(question, results, [r.error for r in records])
+        parts = [AnswerPart("text", text=text), *table_parts(results)]
+        return Answer(question, text, parts, records, f"llm:{self._llm.provider.name}")
+
+
+def _tool_message(call: ToolCall, result: ToolResult | None, record: CallRecord) -> Message:
+    body = {"error": record.error} if result is None else result.as_dict(max_rows=20)
+    return Message("tool", json.dumps(body, default=str), tool_call_id=call.id)
