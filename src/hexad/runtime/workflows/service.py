@@ -127,7 +127,8 @@ class _DurableHost:
         return await self.service.resources.invoke(call, payload)
 
     def new_token(self) -> str:
-        return secrets.token_urlsafe(24)
+        # hex, not urlsafe base64: a token starting with "-" reads as an option on a command line
+        return secrets.token_hex(24)
 
     async def open_token(self, token: str, started: float) -> None:
         await self.service.store.open_token(token, self.execution.id, started)
