@@ -37,7 +37,8 @@ import psycopg
 from psycopg.rows import DictRow
 
 from hexad.adapters.postgres.database import PostgresDatabase
-from hexad.errors import InvalidReceiptHandleError, NotFoundError, RuntimeStoreError
+from hexad.adapters.shared.queue import config_from_row, message_from_row, receipt_sequence, stale_handle
+from hexad.errors import NotFoundError, RuntimeStoreError
 from hexad.ports.queue import (
     DEDUPLICATION_WINDOW_SECONDS,
     Message,
@@ -184,34 +185,11 @@ ON CONFLICT (name) DO UPDATE SET fifo = excluded.fifo, visibility_timeout = excl
 """
 
 
-def _config(row: DictRow) -> QueueConfig:
-    return QueueConfig(**{column: row[column] for column in _CONFIG_COLUMNS.split(", ")})
-
-
-def _message(row: DictRow) -> Message:
-    try:
-        attributes = json.loads(row["attributes"]) if row["attributes"] else {}
-    except ValueError as exc:
-        raise RuntimeStoreError(f"queue_messages row {row['seq']}: unreadable attributes: {exc}") from exc
-    return Message(
-        message_id=row["message_id"],
-        body=row["body"],
-        attributes=attributes,
-        receipt_handle=row["receipt_handle"] or "",
-        receive_count=row["receive_count"],
-        sent_at=row["sent_at"],
-        group_id=row["group_id"],
-        last_error=row["last_error"],
-        source_queue=row["source_queue"],
-        deduplication_id=row["deduplication_id"],
-    )
-
-
 def _find_queue(conn: Connection, name: str) -> QueueConfig:
     row = conn.execute(_SELECT_QUEUE, (name,)).fetchone()
     if row is None:
         raise NotFoundError(f"queue {name!r} does not exist")
-    return _config(row)
+    return config_from_row(row)
 
 
 def _group_key(queue: str, group: str) -> str:
@@ -258,23 +236,6 @@ def _fifo_choice(conn: Connection, parameters: dict[str, Any]) -> list[int]:
     return chosen
 
 
-def _sequence(receipt_handle: str) -> int:
-    """The row a receipt handle points at; `InvalidReceiptHandleError` if this backend never issued it."""
-    head, _, tail = receipt_handle.partition(".")
-    if not head.isdigit() or not tail:
-        raise InvalidReceiptHandleError(
-            f"receipt handle {receipt_handle!r} is not valid: expected one returned by receive"
-        )
-    return int(head)
-
-
-def _stale(queue: str, receipt_handle: str) -> InvalidReceiptHandleError:
-    return InvalidReceiptHandleError(
-        f"queue {queue!r}: receipt handle {receipt_handle!r} is not current: the message was deleted, "
-        "received again or moved"
-    )
-
-
 class PostgresQueueBackend:
     """`QueueBackend` on a `PostgresDatabase`."""
 
@@ -298,11 +259,11 @@ class PostgresQueueBackend:
         rows = self._db.query(_SELECT_QUEUE, (name,))
         if not rows:
             raise NotFoundError(f"queue {name!r} does not exist")
-        return _config(rows[0])
+        return config_from_row(rows[0])
 
     async def list_queues(self) -> list[QueueConfig]:
         rows = self._db.query(f"SELECT {_CONFIG_COLUMNS} FROM queue_queues ORDER BY name")
-        return [_config(row) for row in rows]
+        return [config_from_row(row) for row in rows]
 
     async def delete_queue(self, name: str) -> None:
         with self._db.transaction() as conn:
@@ -355,10 +316,10 @@ class PostgresQueueBackend:
                 rows = conn.execute(_RECEIVE_STANDARD, parameters).fetchall()
                 rank = {row["seq"]: row["seq"] for row in rows}
         rows.sort(key=lambda row: rank[row["seq"]])
-        return [_message(row) for row in rows]
+        return [message_from_row(row) for row in rows]
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
-        sequences = [_sequence(handle) for handle in receipt_handles]
+        sequences = [receipt_sequence(handle) for handle in receipt_handles]
         with self._db.transaction(durable=False) as conn:  # lost in a crash = delivered once more
             conn.execute(
                 "DELETE FROM queue_messages WHERE queue = %s AND (seq, receipt_handle) IN "
@@ -373,7 +334,7 @@ class PostgresQueueBackend:
         self._update_received(queue, receipt_handle, "last_error = %s", error)
 
     async def move(self, source: str, receipt_handle: str, destination: str, now: float) -> None:
-        seq = _sequence(receipt_handle)
+        seq = receipt_sequence(receipt_handle)
         with self._db.transaction() as conn:
             _find_queue(conn, destination)
             row = conn.execute(
@@ -382,7 +343,7 @@ class PostgresQueueBackend:
                 (seq, receipt_handle, source),
             ).fetchone()
             if row is None:
-                raise _stale(source, receipt_handle)
+                raise stale_handle(source, receipt_handle)
             _lock_groups(conn, [(destination, row["group_id"])])
             conn.execute(
                 f"INSERT INTO queue_messages (queue, visible_at, source_queue, {_COPY_COLUMNS}) "
@@ -440,7 +401,7 @@ class PostgresQueueBackend:
             "ORDER BY seq LIMIT %s",
             (queue, now - config.retention_seconds, limit),
         )
-        return [replace(_message(row), receipt_handle="") for row in rows]
+        return [replace(message_from_row(row), receipt_handle="") for row in rows]
 
     def _sweep(self, conn: Connection, queue: str, now: float, cutoff: float) -> None:
         """Delete expired messages and ended deduplication windows, at most once a minute per queue."""
@@ -451,7 +412,7 @@ class PostgresQueueBackend:
         conn.execute("DELETE FROM queue_deduplication WHERE queue = %s AND expires_at <= %s", (queue, now))
 
     def _update_received(self, queue: str, receipt_handle: str, assignment: str, value: Any) -> None:
-        seq = _sequence(receipt_handle)
+        seq = receipt_sequence(receipt_handle)
         with self._db.transaction() as conn:
             updated = conn.execute(
                 f"UPDATE queue_messages SET {assignment} WHERE seq = %s AND receipt_handle = %s "
@@ -459,7 +420,7 @@ class PostgresQueueBackend:
                 (value, seq, receipt_handle, queue),
             ).rowcount
         if not updated:
-            raise _stale(queue, receipt_handle)
+            raise stale_handle(queue, receipt_handle)
 
 
 def _claim_ids(

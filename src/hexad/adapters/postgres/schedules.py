@@ -19,8 +19,9 @@ import psycopg
 from psycopg.rows import DictRow
 
 from hexad.adapters.postgres.database import PostgresDatabase
-from hexad.errors import ConflictError, NotFoundError, RuntimeStoreError
-from hexad.ports.schedules import Firing, Schedule, ScheduleRecord
+from hexad.adapters.shared.schedules import firing_from_row, record_from_row, schedule_values
+from hexad.errors import ConflictError, NotFoundError
+from hexad.ports.schedules import Firing, ScheduleRecord
 
 __all__ = ["PostgresScheduleStore"]
 
@@ -87,39 +88,6 @@ SELECT LEAST(
 """
 
 
-def _record(row: DictRow) -> ScheduleRecord:
-    try:
-        schedule = Schedule.from_json(row["definition"])
-    except (ValueError, KeyError, TypeError) as exc:
-        message = f"scheduler_schedules row {row['name']!r}: unreadable definition: {exc}"
-        raise RuntimeStoreError(message) from exc
-    return ScheduleRecord(
-        schedule=schedule,
-        uid=row["uid"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        next_scheduled_at=row["next_scheduled_at"],
-        next_due_at=row["next_due_at"],
-    )
-
-
-def _firing(row: dict[str, Any]) -> Firing:
-    return Firing(**{**row, "claimed_until": row["claimed_until"] or 0.0})
-
-
-def _schedule_values(record: ScheduleRecord) -> dict[str, Any]:
-    return {
-        "name": record.name,
-        "uid": record.uid,
-        "definition": record.schedule.to_json(),
-        "enabled": record.schedule.state == "ENABLED",
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "next_scheduled_at": record.next_scheduled_at,
-        "next_due_at": record.next_due_at,
-    }
-
-
 class PostgresScheduleStore:
     """`ScheduleStore` on a `PostgresDatabase`."""
 
@@ -129,13 +97,13 @@ class PostgresScheduleStore:
 
     async def create(self, record: ScheduleRecord) -> None:
         with self._db.transaction() as conn:
-            created = conn.execute(_INSERT_SCHEDULE, _schedule_values(record)).rowcount
+            created = conn.execute(_INSERT_SCHEDULE, schedule_values(record)).rowcount
         if not created:
             raise ConflictError(f"schedule {record.name!r} already exists")
 
     async def replace(self, record: ScheduleRecord) -> None:
         with self._db.transaction() as conn:
-            updated = conn.execute(_REPLACE_SCHEDULE, _schedule_values(record)).rowcount
+            updated = conn.execute(_REPLACE_SCHEDULE, schedule_values(record)).rowcount
         if not updated:
             raise NotFoundError(f"schedule {record.name!r} does not exist")
 
@@ -143,11 +111,11 @@ class PostgresScheduleStore:
         rows = self._db.query(f"SELECT {_SCHEDULE_COLUMNS} FROM scheduler_schedules WHERE name = %s", (name,))
         if not rows:
             raise NotFoundError(f"schedule {name!r} does not exist")
-        return _record(rows[0])
+        return record_from_row(rows[0])
 
     async def list(self) -> builtins.list[ScheduleRecord]:
         rows = self._db.query(f"SELECT {_SCHEDULE_COLUMNS} FROM scheduler_schedules ORDER BY name")
-        return [_record(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     async def delete(self, name: str) -> bool:
         with self._db.transaction() as conn:
@@ -160,7 +128,7 @@ class PostgresScheduleStore:
             "AND next_due_at IS NOT NULL AND next_due_at <= %s ORDER BY next_due_at LIMIT %s",
             (now, limit),
         )
-        return [_record(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     async def claim(
         self,
@@ -179,7 +147,7 @@ class PostgresScheduleStore:
             if not moved:
                 return False
             if firing is not None:
-                _insert_firing(conn, firing)
+                _insertfiring_from_row(conn, firing)
         return True
 
     async def reclaim(self, now: float, claimed_until: float, limit: int) -> builtins.list[Firing]:
@@ -188,7 +156,7 @@ class PostgresScheduleStore:
                 _RECLAIM, {"now": now, "claimed_until": claimed_until, "limit": limit}
             ).fetchall()
         rows.sort(key=lambda row: (row["claimed_before"], row["scheduled_at"]))  # oldest claim first
-        return [_firing({k: v for k, v in row.items() if k != "claimed_before"}) for row in rows]
+        return [firing_from_row({k: v for k, v in row.items() if k != "claimed_before"}) for row in rows]
 
     async def complete(self, firing_id: str, now: float) -> None:
         self._set_status(firing_id, "completed", completed_at=now)
@@ -210,7 +178,7 @@ class PostgresScheduleStore:
             "ORDER BY scheduled_at DESC LIMIT %s",
             (name, limit),
         )
-        return [_firing(row) for row in rows]
+        return [firing_from_row(row) for row in rows]
 
     async def next_wakeup(self) -> float | None:
         rows = self._db.query(_NEXT_WAKEUP)
@@ -227,7 +195,7 @@ class PostgresScheduleStore:
             )
 
 
-def _insert_firing(conn: psycopg.Connection[DictRow], firing: Firing) -> None:
+def _insertfiring_from_row(conn: psycopg.Connection[DictRow], firing: Firing) -> None:
     conn.execute(
         f"INSERT INTO scheduler_firings ({_FIRING_COLUMNS}) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",

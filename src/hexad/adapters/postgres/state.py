@@ -10,7 +10,6 @@ a version read before a key expired cannot overwrite its successor.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +17,8 @@ import psycopg
 from psycopg.rows import DictRow
 
 from hexad.adapters.postgres.database import PostgresDatabase
-from hexad.errors import ConflictError, ValidationError
+from hexad.adapters.shared.state import check_distinct_keys, encode_value
+from hexad.errors import ConflictError
 from hexad.ports.state import StateCheck, StateDelete, StateOperation, StatePut
 from hexad.runtime.clock import Clock, SystemClock
 
@@ -73,10 +73,8 @@ class PostgresStateStore:
         return existed
 
     async def transact(self, operations: Sequence[StateOperation]) -> list[int]:
-        keys = [operation.key for operation in operations]
-        if len(set(keys)) != len(keys):
-            raise ValidationError(f"a state transaction may touch each key once; got keys {keys}")
-        prepared = [(operation, _encode(operation)) for operation in operations]
+        keys = check_distinct_keys(operations)
+        prepared = [(operation, encode_value(operation)) for operation in operations]
         with self._db.transaction() as conn:
             rows = {key: conn.execute(_LOCK_KEY, (key,)).fetchone() for key in sorted(keys)}
             return [self._apply(conn, operation, rows[operation.key], value) for operation, value in prepared]
@@ -127,15 +125,3 @@ class PostgresStateStore:
         expires = None if operation.ttl is None else self._clock.time() + operation.ttl
         conn.execute(_WRITE, (value, stored + 1, expires, operation.key))
         return stored + 1
-
-
-def _encode(operation: StateOperation) -> str | None:
-    """The value as JSON text, checked up front so a bad value names its key before anything is written."""
-    if not isinstance(operation, StatePut):
-        return None
-    if operation.ttl is not None and operation.ttl <= 0:
-        raise ValidationError(f"state key {operation.key!r}: ttl must be a positive number of seconds")
-    try:
-        return json.dumps(operation.value, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"state key {operation.key!r}: value is not JSON ({exc})") from exc

@@ -32,8 +32,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hexad.adapters.shared.queue import config_from_row, message_from_row, receipt_sequence, stale_handle
 from hexad.adapters.sqlite.database import SqliteDatabase
-from hexad.errors import InvalidReceiptHandleError, NotFoundError, RuntimeStoreError
+from hexad.errors import NotFoundError
 from hexad.ports.queue import (
     DEDUPLICATION_WINDOW_SECONDS,
     Message,
@@ -138,38 +139,6 @@ RETURNING {_MESSAGE_COLUMNS}
 """
 
 
-def _config(row: sqlite3.Row) -> QueueConfig:
-    return QueueConfig(
-        name=row["name"],
-        fifo=bool(row["fifo"]),
-        visibility_timeout=row["visibility_timeout"],
-        retention_seconds=row["retention_seconds"],
-        delay_seconds=row["delay_seconds"],
-        dead_letter_queue=row["dead_letter_queue"],
-        max_receive_count=row["max_receive_count"],
-        content_based_deduplication=bool(row["content_based_deduplication"]),
-    )
-
-
-def _message(row: sqlite3.Row) -> Message:
-    try:
-        attributes = json.loads(row["attributes"]) if row["attributes"] else {}
-    except ValueError as exc:
-        raise RuntimeStoreError(f"queue_messages row {row['seq']}: unreadable attributes: {exc}") from exc
-    return Message(
-        message_id=row["message_id"],
-        body=row["body"],
-        attributes=attributes,
-        receipt_handle=row["receipt_handle"] or "",
-        receive_count=row["receive_count"],
-        sent_at=row["sent_at"],
-        group_id=row["group_id"],
-        last_error=row["last_error"],
-        source_queue=row["source_queue"],
-        deduplication_id=row["deduplication_id"],
-    )
-
-
 def _fifo_choice(conn: sqlite3.Connection, parameters: dict[str, Any]) -> list[int]:
     """Up to `limit` messages, whole groups first (as SQS does), oldest group first.
 
@@ -198,16 +167,6 @@ def _queue_row(rows: Sequence[sqlite3.Row], name: str) -> sqlite3.Row:
 
 def _find_queue(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
     return _queue_row(conn.execute(_SELECT_QUEUE, (name,)).fetchall(), name)
-
-
-def _sequence(receipt_handle: str) -> int:
-    """The row a receipt handle points at; `InvalidReceiptHandleError` if this backend never issued it."""
-    head, _, tail = receipt_handle.partition(".")
-    if not head.isdigit() or not tail:
-        raise InvalidReceiptHandleError(
-            f"receipt handle {receipt_handle!r} is not valid: expected one returned by receive"
-        )
-    return int(head)
 
 
 class SqliteQueueBackend:
@@ -239,11 +198,11 @@ class SqliteQueueBackend:
             )
 
     async def get_queue(self, name: str) -> QueueConfig:
-        return _config(_queue_row(self._db.query(_SELECT_QUEUE, (name,)), name))
+        return config_from_row(_queue_row(self._db.query(_SELECT_QUEUE, (name,)), name))
 
     async def list_queues(self) -> list[QueueConfig]:
         rows = self._db.query(f"SELECT {_CONFIG_COLUMNS} FROM queue_queues ORDER BY name")
-        return [_config(row) for row in rows]
+        return [config_from_row(row) for row in rows]
 
     async def delete_queue(self, name: str) -> None:
         with self._db.transaction() as conn:
@@ -256,7 +215,7 @@ class SqliteQueueBackend:
 
     async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
         with self._db.transaction() as conn:
-            config = _config(_find_queue(conn, queue))
+            config = config_from_row(_find_queue(conn, queue))
             self._sweep(conn, queue, now, now - config.retention_seconds)
             known = self._deduplicated(conn, queue, messages, now)
             ids: list[str] = []
@@ -291,7 +250,7 @@ class SqliteQueueBackend:
         if not self._sweep_due(queue, now) and not self._anything_visible(queue, now):
             return []  # an idle poll never takes the write lock
         with self._db.transaction() as conn:
-            config = _config(_find_queue(conn, queue))
+            config = config_from_row(_find_queue(conn, queue))
             cutoff = now - config.retention_seconds
             self._sweep(conn, queue, now, cutoff)
             parameters = {
@@ -306,10 +265,10 @@ class SqliteQueueBackend:
                 rows = conn.execute(_RECEIVE_STANDARD, parameters).fetchall()
                 rank = {row["seq"]: row["seq"] for row in rows}
         rows.sort(key=lambda row: rank[row["seq"]])
-        return [_message(row) for row in rows]
+        return [message_from_row(row) for row in rows]
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
-        keys = [(_sequence(handle), handle, queue) for handle in receipt_handles]
+        keys = [(receipt_sequence(handle), handle, queue) for handle in receipt_handles]
         with self._db.transaction() as conn:
             conn.executemany(
                 "DELETE FROM queue_messages WHERE seq = ? AND receipt_handle = ? AND queue = ?", keys
@@ -322,7 +281,7 @@ class SqliteQueueBackend:
         self._update_received(queue, receipt_handle, "last_error = ?", error)
 
     async def move(self, source: str, receipt_handle: str, destination: str, now: float) -> None:
-        seq = _sequence(receipt_handle)
+        seq = receipt_sequence(receipt_handle)
         with self._db.transaction() as conn:
             _find_queue(conn, destination)
             copied = conn.execute(
@@ -332,7 +291,7 @@ class SqliteQueueBackend:
                 (destination, now, seq, receipt_handle, source),
             ).rowcount
             if not copied:
-                raise _stale(source, receipt_handle)
+                raise stale_handle(source, receipt_handle)
             conn.execute("DELETE FROM queue_messages WHERE seq = ?", (seq,))
 
     async def redrive(
@@ -382,7 +341,7 @@ class SqliteQueueBackend:
             "ORDER BY seq LIMIT ?",
             (queue, now - config.retention_seconds, limit),
         )
-        return [replace(_message(row), receipt_handle="") for row in rows]
+        return [replace(message_from_row(row), receipt_handle="") for row in rows]
 
     def _deduplicated(
         self, conn: sqlite3.Connection, queue: str, messages: Sequence[OutgoingMessage], now: float
@@ -418,18 +377,11 @@ class SqliteQueueBackend:
         conn.execute("DELETE FROM queue_deduplication WHERE queue = ? AND expires_at <= ?", (queue, now))
 
     def _update_received(self, queue: str, receipt_handle: str, assignment: str, value: Any) -> None:
-        seq = _sequence(receipt_handle)
+        seq = receipt_sequence(receipt_handle)
         with self._db.transaction() as conn:
             updated = conn.execute(
                 f"UPDATE queue_messages SET {assignment} WHERE seq = ? AND receipt_handle = ? AND queue = ?",
                 (value, seq, receipt_handle, queue),
             ).rowcount
         if not updated:
-            raise _stale(queue, receipt_handle)
-
-
-def _stale(queue: str, receipt_handle: str) -> InvalidReceiptHandleError:
-    return InvalidReceiptHandleError(
-        f"queue {queue!r}: receipt handle {receipt_handle!r} is not current: the message was deleted, "
-        "received again or moved"
-    )
+            raise stale_handle(queue, receipt_handle)

@@ -13,9 +13,10 @@ import sqlite3
 from dataclasses import replace
 from typing import Any
 
+from hexad.adapters.shared.schedules import firing_from_row, record_from_row, schedule_values
 from hexad.adapters.sqlite.database import SqliteDatabase
-from hexad.errors import ConflictError, NotFoundError, RuntimeStoreError
-from hexad.ports.schedules import Firing, Schedule, ScheduleRecord
+from hexad.errors import ConflictError, NotFoundError
+from hexad.ports.schedules import Firing, ScheduleRecord
 
 __all__ = ["SqliteScheduleStore"]
 
@@ -56,51 +57,6 @@ _FIRING_COLUMNS = (
 )
 
 
-def _record(row: sqlite3.Row) -> ScheduleRecord:
-    try:
-        schedule = Schedule.from_json(row["definition"])
-    except (ValueError, KeyError, TypeError) as exc:
-        message = f"scheduler_schedules row {row['name']!r}: unreadable definition: {exc}"
-        raise RuntimeStoreError(message) from exc
-    return ScheduleRecord(
-        schedule=schedule,
-        uid=row["uid"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        next_scheduled_at=row["next_scheduled_at"],
-        next_due_at=row["next_due_at"],
-    )
-
-
-def _firing(row: sqlite3.Row) -> Firing:
-    return Firing(
-        firing_id=row["firing_id"],
-        schedule=row["schedule"],
-        schedule_uid=row["schedule_uid"],
-        scheduled_at=row["scheduled_at"],
-        due_at=row["due_at"],
-        status=row["status"],
-        attempts=row["attempts"],
-        claimed_until=row["claimed_until"] or 0.0,
-        catch_up=bool(row["catch_up"]),
-        last_error=row["last_error"],
-        completed_at=row["completed_at"],
-    )
-
-
-def _schedule_values(record: ScheduleRecord) -> dict[str, Any]:
-    return {
-        "name": record.name,
-        "uid": record.uid,
-        "definition": record.schedule.to_json(),
-        "enabled": int(record.schedule.state == "ENABLED"),
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "next_scheduled_at": record.next_scheduled_at,
-        "next_due_at": record.next_due_at,
-    }
-
-
 class SqliteScheduleStore:
     """`ScheduleStore` on a `SqliteDatabase` (normally the shared runtime file)."""
 
@@ -115,7 +71,7 @@ class SqliteScheduleStore:
                     "INSERT INTO scheduler_schedules (name, uid, definition, enabled, created_at, "
                     "updated_at, next_scheduled_at, next_due_at) VALUES (:name, :uid, :definition, "
                     ":enabled, :created_at, :updated_at, :next_scheduled_at, :next_due_at)",
-                    _schedule_values(record),
+                    schedule_values(record),
                 )
         except sqlite3.IntegrityError:
             raise ConflictError(f"schedule {record.name!r} already exists") from None
@@ -126,7 +82,7 @@ class SqliteScheduleStore:
                 "UPDATE scheduler_schedules SET uid = :uid, definition = :definition, enabled = :enabled, "
                 "created_at = :created_at, updated_at = :updated_at, "
                 "next_scheduled_at = :next_scheduled_at, next_due_at = :next_due_at WHERE name = :name",
-                _schedule_values(record),
+                schedule_values(record),
             )
         if cursor.rowcount == 0:
             raise NotFoundError(f"schedule {record.name!r} does not exist")
@@ -135,11 +91,11 @@ class SqliteScheduleStore:
         rows = self._db.query(f"SELECT {_SCHEDULE_COLUMNS} FROM scheduler_schedules WHERE name = ?", (name,))
         if not rows:
             raise NotFoundError(f"schedule {name!r} does not exist")
-        return _record(rows[0])
+        return record_from_row(rows[0])
 
     async def list(self) -> builtins.list[ScheduleRecord]:
         rows = self._db.query(f"SELECT {_SCHEDULE_COLUMNS} FROM scheduler_schedules ORDER BY name")
-        return [_record(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     async def delete(self, name: str) -> bool:
         with self._db.transaction() as conn:
@@ -152,7 +108,7 @@ class SqliteScheduleStore:
             "AND next_due_at IS NOT NULL AND next_due_at <= ? ORDER BY next_due_at LIMIT ?",
             (now, limit),
         )
-        return [_record(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     async def claim(
         self,
@@ -171,7 +127,7 @@ class SqliteScheduleStore:
             if cursor.rowcount == 0:
                 return False
             if firing is not None:
-                _insert_firing(conn, firing)
+                _insertfiring_from_row(conn, firing)
         return True
 
     async def reclaim(self, now: float, claimed_until: float, limit: int) -> builtins.list[Firing]:
@@ -187,7 +143,8 @@ class SqliteScheduleStore:
                 ids,
             )
         return [
-            replace(_firing(row), attempts=row["attempts"] + 1, claimed_until=claimed_until) for row in rows
+            replace(firing_from_row(row), attempts=row["attempts"] + 1, claimed_until=claimed_until)
+            for row in rows
         ]
 
     async def complete(self, firing_id: str, now: float) -> None:
@@ -210,7 +167,7 @@ class SqliteScheduleStore:
             "ORDER BY scheduled_at DESC LIMIT ?",
             (name, limit),
         )
-        return [_firing(row) for row in rows]
+        return [firing_from_row(row) for row in rows]
 
     async def next_wakeup(self) -> float | None:
         rows = self._db.query(
@@ -231,7 +188,7 @@ class SqliteScheduleStore:
             )
 
 
-def _insert_firing(conn: sqlite3.Connection, firing: Firing) -> None:
+def _insertfiring_from_row(conn: sqlite3.Connection, firing: Firing) -> None:
     conn.execute(
         f"INSERT INTO scheduler_firings ({_FIRING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (

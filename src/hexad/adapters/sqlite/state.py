@@ -12,8 +12,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from hexad.adapters.shared.state import check_distinct_keys, encode_value
 from hexad.adapters.sqlite.database import SqliteDatabase
-from hexad.errors import ConflictError, ValidationError
+from hexad.errors import ConflictError
 from hexad.ports.state import StateCheck, StateDelete, StateOperation, StatePut
 from hexad.runtime.clock import Clock, SystemClock
 
@@ -58,10 +59,8 @@ class SqliteStateStore:
         return existed
 
     async def transact(self, operations: Sequence[StateOperation]) -> list[int]:
-        keys = [operation.key for operation in operations]
-        if len(set(keys)) != len(keys):
-            raise ValidationError(f"a state transaction may touch each key once; got keys {keys}")
-        prepared = [(operation, _encode(operation)) for operation in operations]
+        check_distinct_keys(operations)
+        prepared = [(operation, encode_value(operation)) for operation in operations]
         with self._db.transaction() as conn:
             return [self._apply(conn, operation, text) for operation, text in prepared]
 
@@ -111,14 +110,3 @@ class SqliteStateStore:
             (operation.key, text, stored + 1, expires),
         )
         return stored + 1
-
-
-def _encode(operation: StateOperation) -> str | None:
-    if not isinstance(operation, StatePut):
-        return None
-    if operation.ttl is not None and operation.ttl <= 0:
-        raise ValidationError(f"state key {operation.key!r}: ttl must be a positive number of seconds")
-    try:
-        return json.dumps(operation.value, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"state key {operation.key!r}: value is not JSON ({exc})") from exc
