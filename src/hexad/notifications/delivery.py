@@ -12,6 +12,7 @@ endpoint). A failing channel never stops the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -40,18 +41,27 @@ class DeliveryWorker:
         self._service, self._channels, self._flush_every = service, dict(channels), flush_every
         self.counts: Counter[str] = Counter()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set; release due held messages every `flush_every` seconds."""
+    async def run(self, stop: asyncio.Event, *, concurrency: int = 4) -> None:
+        """Deliver until `stop` is set with `concurrency` receive loops (HTTP waits overlap); release
+        due held messages every `flush_every` seconds."""
         await self._service.ensure_queues()
-        queues, clock = self._service.queues, self._service.clock
-        next_flush = clock.time()
+        await asyncio.gather(self._flush_loop(stop), *(self._receive_loop(stop) for _ in range(concurrency)))
+
+    async def _receive_loop(self, stop: asyncio.Event) -> None:
+        queues = self._service.queues
         while not stop.is_set():
-            if clock.time() >= next_flush:
-                await self._guarded(self.flush_held())
-                next_flush = clock.time() + self._flush_every
             batch = await queues.receive(DELIVERY_QUEUE, max_messages=10, wait_seconds=1.0)
             if batch:
                 await asyncio.gather(*(self.process(message) for message in batch))
+
+    async def _flush_loop(self, stop: asyncio.Event) -> None:
+        clock = self._service.clock
+        while not stop.is_set():
+            await self._guarded(self.flush_held())
+            deadline = clock.time() + self._flush_every
+            while not stop.is_set() and clock.time() < deadline:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)
 
     async def drain(self, *, max_rounds: int = 10_000) -> int:
         """Deliver what is visible now, until the queue has nothing visible; returns jobs handled."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from hexad import wiring
 from hexad.agents.base import FindingDraft
 from hexad.agents.findings import open_finding_store
 from hexad.config import load_settings
-from hexad.notifications.assembly import build_notifications
-from hexad.notifications.findings import FINDINGS_QUEUE, FINDINGS_TOPIC, findings_rule
+from hexad.notifications.assembly import build_notifications, worker_service
+from hexad.notifications.findings import FINDINGS_QUEUE, FINDINGS_RULE, FINDINGS_TOPIC, findings_rule
 from hexad.notifications.settings import NotificationSettings
 from hexad.runtime.clock import ManualClock
 from hexad.runtime.patterns import compile_pattern
@@ -83,3 +85,18 @@ async def test_an_event_without_a_finding_still_notifies_with_its_detail() -> No
     assert attributes == {"agent": "ram", "detail_type": "resource.utilization.alert", "subject_id": "T-3"}
     assert body["evidence"] == {"technician_id": "T-3"}
     await parts.aclose()
+
+
+async def test_the_worker_service_installs_the_rule_and_stops_when_told() -> None:
+    settings = load_settings()
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker_service(settings)(stop))
+    bus = wiring.event_bus(settings)
+    for _ in range(200):
+        if any(rule.name == FINDINGS_RULE for rule in await bus.list_rules()):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the notifications service never installed its rule")
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
