@@ -50,7 +50,7 @@ from hexad.runtime.patterns import RuleIndex
 from hexad.runtime.queues import QueueService
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import faults  # noqa: E402  (the sibling benchmark: its worker processes and effect handler)
+import faults  # the sibling benchmark: its worker processes and effect handler
 
 TARGETS = {"postgres": 10_000, "nats": 30_000}
 BODY = '{"event": "client.profitability.changed", "client": "C-%06d", "margin": 0.41}'
@@ -194,9 +194,9 @@ def main() -> None:
     end_to_end = Table(title=f"End to end: {args.events:,} events through rules into keyed actors")
     for column in ("setup", "handled", "seconds", "events/s", "p50 ms", "p99 ms"):
         end_to_end.add_column(column, justify="left" if column == "setup" else "right")
+    columns = ("setup", "handled", "seconds", "events_per_second", "p50_ms", "p99_ms")
     for row in rows:
-        end_to_end.add_row(*(str(row[k]) for k in ("setup", "handled", "seconds", "events_per_second", "p50_ms",
-                                                   "p99_ms")))  # fmt: skip
+        end_to_end.add_row(*(str(row[k]) for k in columns))
     console.print(end_to_end)
     print(json.dumps({
         "benchmark": "distributed_throughput",
