@@ -90,7 +90,7 @@ async def test_an_event_without_a_finding_still_notifies_with_its_detail() -> No
 async def test_the_worker_service_installs_the_rule_and_stops_when_told() -> None:
     settings = load_settings()
     stop = asyncio.Event()
-    task = asyncio.create_task(worker_service(settings)(stop))
+    task = asyncio.ensure_future(worker_service(settings)(stop))
     bus = wiring.event_bus(settings)
     for _ in range(200):
         if any(rule.name == FINDINGS_RULE for rule in await bus.list_rules()):
