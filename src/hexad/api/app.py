@@ -121,6 +121,7 @@ def create_app(
     app.state.tokens = TokenIssuer(signing_secret(settings), clock)
     app.state.users = user_pool(settings, clock, app.state.tokens)
     app.state.api_keys = api_keys(settings, clock)
+    app.state.oidc = api_settings.oidc_verifier(clock)
     app.state.audit = SqlAuditLog(engine)
     app.state.findings = FindingStore(engine, clock)
     app.state.bus = event_bus(settings)

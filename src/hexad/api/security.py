@@ -4,9 +4,9 @@ Every route under /api/v1 depends on `require(permission)`; the permission names
 hold them live in `hexad.auth.permissions`, the one table of who may do what. `require` marks its
 dependency with the permission so a test can walk every route and check it is guarded.
 
-A caller proves who they are with `Authorization: Bearer <access token>` (Hexad's own JWT), the same
-header with an API key (`hx_...`), or `X-API-Key: hx_...`. A user holds roles; a key holds scopes
-(permissions) and may use only those.
+A caller proves who they are with `Authorization: Bearer <access token>` (Hexad's own JWT, or one
+from the configured OIDC issuer), the same header with an API key (`hx_...`), or `X-API-Key: hx_...`.
+A user holds roles; a key holds scopes (permissions) and may use only those.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from hexad.auth.apikeys import ApiKeys, looks_like_api_key
+from hexad.auth.oidc import OidcVerifier, issuer_of
 from hexad.auth.permissions import PERMISSIONS, allowed
 from hexad.auth.tokens import TokenIssuer
 from hexad.errors import AuthenticationError, PermissionDeniedError
 
-__all__ = ["Principal", "authenticate", "credential_of", "require"]
+__all__ = ["Principal", "authenticate", "authenticate_request", "credential_of", "require"]
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,34 @@ def authenticate(request: Request) -> Principal:
     return Principal(claims.subject, claims.roles, claims.mfa)
 
 
+def _external(request: Request) -> tuple[OidcVerifier, str] | None:
+    """The OIDC verifier and token when the bearer token names the configured external issuer."""
+    verifier: OidcVerifier | None = getattr(request.app.state, "oidc", None)
+    if verifier is None:
+        return None
+    credential = credential_of({"authorization": request.headers.get("authorization", "")})
+    if credential is None or looks_like_api_key(credential) or issuer_of(credential) != verifier.issuer:
+        return None
+    return verifier, credential
+
+
+async def authenticate_request(request: Request) -> Principal:
+    """`authenticate`, with external tokens verified off the event loop (the JWKS may be fetched)."""
+    external = _external(request)
+    if external is None:
+        return authenticate(request)
+    verifier, token = external
+    identity = await run_in_threadpool(verifier.verify, token)
+    return Principal(identity.subject, identity.roles, False)
+
+
 def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks they hold `permission`."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}: add it to hexad.auth.permissions")
 
     async def dependency(request: Request) -> Principal:
-        principal = authenticate(request)
+        principal = await authenticate_request(request)
         if not principal.may(permission):
             raise PermissionDeniedError(f"this needs the {permission!r} permission, which you lack")
         return principal

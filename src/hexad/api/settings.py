@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from functools import cached_property
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hexad.auth.oidc import OidcVerifier
 from hexad.auth.permissions import ROLES
+from hexad.runtime.clock import Clock
 
 __all__ = ["ApiSettings"]
 
@@ -60,6 +62,21 @@ class ApiSettings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("expected an http(s):// URL")
         return value.rstrip("/") if value else None
+
+    @model_validator(mode="after")
+    def _audience_with_issuer(self) -> ApiSettings:
+        if self.oidc_issuer and not self.oidc_audience:
+            raise ValueError(
+                "HEXAD_OIDC_AUDIENCE is required when HEXAD_OIDC_ISSUER is set (the API's client id)"
+            )
+        return self
+
+    def oidc_verifier(self, clock: Clock) -> OidcVerifier | None:
+        """The external issuer's verifier, or None when no issuer is configured."""
+        if not self.oidc_issuer or not self.oidc_audience or not self.jwks_url:
+            return None
+        return OidcVerifier(self.oidc_issuer, self.oidc_audience, self.jwks_url, clock,
+                            roles_claim=self.oidc_roles_claim, role_map=self.role_map)  # fmt: skip
 
     @cached_property
     def allowed_origins(self) -> list[str]:
