@@ -3,15 +3,26 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup web demo test lint typecheck unit bench clean
 
 setup:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 	@command -v tesseract >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q tesseract-ocr >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }
 
-demo: setup
+# The web dashboard (web/dist), rebuilt when its sources, its lock file or the API it types change.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
+	web/tsconfig.json web/vite.config.ts $(wildcard src/hexad/api/*.py src/hexad/api/routers/*.py)
+web: web/dist/index.html
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES) | setup
+	cd web && npm run api && npm run build
+
+demo: setup web
 	$(UV) run hexad demo run
 
 lint: setup
@@ -21,7 +32,7 @@ lint: setup
 typecheck: setup
 	$(UV) run mypy
 
-test: lint typecheck
+test: lint typecheck web
 	$(UV) run pytest tests
 
 unit: setup

@@ -40,6 +40,7 @@ export function Layout() {
         Skip to content
       </a>
       <aside className="sidebar" aria-label="Navigation">
+        <div className="sidebar-inner">
         <div className="brand">
           <img src="/favicon.svg" alt="" width={26} height={26} /> Hexad
         </div>
@@ -60,13 +61,12 @@ export function Layout() {
             <span className={`live-dot ${status}`} aria-hidden="true" />
             {status === "live" ? "Live" : status === "connecting" ? "Connecting…" : "Offline (retrying)"}
           </span>
-          <span className="muted" title={claims?.sub}>
-            {claims?.sub} · {claims?.roles.join(", ")}
-          </span>
+          <span className="muted">Signed in as {claims?.roles.join(", ") || "no role"}</span>
           <button onClick={toggleTheme} aria-label={`Switch to ${theme === "light" ? "dark" : "light"} theme`}>
             {theme === "light" ? "Dark theme" : "Light theme"}
           </button>
           <button onClick={signOut}>Sign out</button>
+        </div>
         </div>
       </aside>
       <main id="main" tabIndex={-1}>

@@ -249,15 +249,17 @@ function RenewalCalendar({ ids }: { ids: string[] }) {
           if (terms.end_date?.value) out.push({ date: String(terms.end_date.value), what: terms.auto_renew?.value ? "auto-renews" : "ends", contract: label });
           return out;
         });
-        if (!dates.length) return <Empty title="No renewal dates yet" hint="Upload contracts; their end dates and notice deadlines appear here by month." />;
-        const months = [...new Set(dates.map((d) => d.date.slice(0, 7)))].sort().slice(0, 12);
+        const today = new Date().toISOString().slice(0, 10);
+        const ahead = dates.filter((d) => d.date >= today);
+        if (!ahead.length) return <Empty title="No renewals ahead" hint="Upload contracts; their coming end dates and notice deadlines appear here by month." />;
+        const months = [...new Set(ahead.map((d) => d.date.slice(0, 7)))].sort().slice(0, 12);
         return (
           <div className="grid cols-3" role="list" aria-label="Renewal calendar by month">
             {months.map((month) => (
               <div key={month} className="card" role="listitem">
                 <strong>{month}</strong>
                 <ul style={{ paddingLeft: 16, margin: "4px 0 0" }}>
-                  {dates
+                  {ahead
                     .filter((d) => d.date.startsWith(month))
                     .map((d) => (
                       <li key={`${d.contract}-${d.what}`}>

@@ -123,35 +123,34 @@ function summarize(detail: Record<string, unknown>): string {
     .join(" ");
 }
 
-/** The agents' actors under the worker's supervisor, each with its durable mailbox and dead-letter queue. */
+/** The worker's supervision tree as the agents route reports it: each agent actor with its mailbox. */
 function ActorTree() {
-  const queues = useApi(() => unwrap(api.GET("/api/v1/queues")), []);
-  useLiveReload(() => true, queues.reload, 3000);
+  const agents = useApi(() => unwrap(api.GET("/api/v1/agents")), []);
+  useLiveReload(() => true, agents.reload, 3000);
   return (
     <section className="panel" aria-labelledby="actors-title">
       <h2 id="actors-title">Agent actors and mailboxes</h2>
-      <Load loaded={queues} what="mailboxes">
+      <Load loaded={agents} what="agents">
         {(rows) => {
-          const mailboxes = rows.filter((q) => q.name.startsWith("mailbox-") && !q.name.endsWith("-dlq"));
-          if (!mailboxes.length) return <Empty title="No agent mailboxes yet" hint="`hexad worker` (or `hexad demo run`) creates one per agent." />;
-          const byName = new Map(rows.map((q) => [q.name, q]));
+          if (!rows.length) return <Empty title="No agents registered" hint="`hexad worker` (or `hexad demo run`) installs the agents' rules and mailboxes." />;
+          const tone = (health: string) => (health === "failing" ? "#d64545" : health === "degraded" ? "#e8833a" : health === "idle" ? "#8a94a8" : "#14a37f");
           const tree = {
             name: "worker supervisor",
-            children: mailboxes.map((q) => {
-              const dlq = q.dead_letter_queue ? byName.get(q.dead_letter_queue) : undefined;
-              return {
-                name: `${q.name.replace("mailbox-", "").toUpperCase()} actor`,
-                children: [
-                  { name: `${q.name}: ${q.visible} waiting, ${q.in_flight} in flight` },
-                  ...(dlq ? [{ name: `${dlq.name}: ${dlq.visible} dead`, itemStyle: { color: dlq.visible ? "#d64545" : undefined } }] : []),
-                ],
-              };
-            }),
+            children: rows.map((agent) => ({
+              name: `${agent.name.toUpperCase()} actor (${agent.health})`,
+              itemStyle: { color: tone(agent.health), borderColor: tone(agent.health) },
+              children: agent.mailbox
+                ? [
+                    { name: `${agent.mailbox.queue}: ${agent.mailbox.visible} waiting, ${agent.mailbox.in_flight} in flight` },
+                    { name: `dead letters: ${agent.mailbox.dead_letters}`, itemStyle: { color: agent.mailbox.dead_letters ? "#d64545" : undefined } },
+                  ]
+                : [{ name: "no mailbox yet" }],
+            })),
           };
           return (
             <Chart
               height={360}
-              label={`Supervision tree: the worker supervises ${mailboxes.length} agent actors, each with a mailbox and a dead-letter queue`}
+              label={`Supervision tree: the worker supervises ${rows.length} agent actors; ${rows.map((a) => `${a.name} ${a.health}`).join(", ")}`}
               option={{
                 tooltip: { trigger: "item" },
                 series: [
@@ -161,10 +160,10 @@ function ActorTree() {
                     top: 10,
                     left: 110,
                     bottom: 10,
-                    right: 220,
-                    symbolSize: 9,
+                    right: 230,
+                    symbolSize: 10,
                     initialTreeDepth: 3,
-                    label: { position: "left", verticalAlign: "middle", align: "right", fontSize: 11 },
+                    label: { position: "left", verticalAlign: "middle", align: "right", fontSize: 11, color: "inherit" },
                     leaves: { label: { position: "right", align: "left" } },
                   },
                 ],

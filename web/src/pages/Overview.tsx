@@ -6,7 +6,7 @@ import { allClients, allFindings, allLicences, allUtilization } from "../api/lis
 import { Chart } from "../charts";
 import { useChanges } from "../changes";
 import { Empty, Kpi, Load } from "../components/states";
-import { AGENTS, fmtMoney, fmtNumber, fmtPct, fmtRatio, humanize } from "../format";
+import { AGENTS, fmtMoney, fmtNumber, fmtPct, fmtRatio, fmtTime, humanize } from "../format";
 import { useApi } from "../hooks";
 import { useLiveEvents, useLiveReload, type BusEvent } from "../live";
 import { session } from "../session";
@@ -153,6 +153,41 @@ function AgentPerformance() {
   );
 }
 
+function AgentHealth() {
+  const agents = useApi(() => unwrap(api.GET("/api/v1/agents")), []);
+  useLiveReload(() => true, agents.reload, 3000);
+  return (
+    <Load loaded={agents} what="agents">
+      {(rows) => (
+        <table aria-label="Agent health">
+          <thead>
+            <tr>
+              <th>Agent</th>
+              <th>Health</th>
+              <th className="num">Mailbox</th>
+              <th className="num">Dead letters</th>
+              <th>Last run</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((a) => (
+              <tr key={a.name}>
+                <td>{a.title}</td>
+                <td>
+                  <span className={`badge ${a.health === "ok" ? "ok" : a.health === "idle" ? "" : "bad"}`}>{a.health}</span>
+                </td>
+                <td className="num">{a.mailbox ? a.mailbox.visible + a.mailbox.in_flight : "—"}</td>
+                <td className={`num ${a.mailbox?.dead_letters ? "bad" : ""}`}>{a.mailbox?.dead_letters ?? "—"}</td>
+                <td>{a.last_run ? `${a.last_run.status} ${fmtTime(a.last_run.finished_at ?? a.last_run.created_at)}` : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Load>
+  );
+}
+
 function AgentView({ findings }: { findings: Schemas["Finding"][] }) {
   const agents = Object.keys(AGENTS);
   const kinds = [...new Set(findings.map((f) => f.kind))].sort();
@@ -244,6 +279,8 @@ function SystemHealth() {
   return (
     <div className="grid cols-2">
       <div className="panel">
+        <h3>Agents</h3>
+        <AgentHealth />
         <h3>Event rate on the bus</h3>
         {rate.length ? (
           <Chart label="Bar chart of bus events per ten seconds since this page opened" option={rateOption} height={200} />

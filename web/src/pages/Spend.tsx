@@ -78,7 +78,7 @@ function SpendView({ departments, rows, anomalies }: Awaited<ReturnType<typeof l
             </select>
           </label>
         </div>
-        <DepartmentSeries department={departments.items.find((d) => d.department === department)!} rows={rows} anomalies={anomalies} />
+        <DepartmentSeries department={departments.items.find((d) => d.department === department)!} rows={rows.filter((r) => r.period <= departments.reference_date.slice(0, 7))} anomalies={anomalies} />
       </div>
     </>
   );
