@@ -28,6 +28,7 @@ from hexad.api.problems import install_problem_handlers
 from hexad.api.routers import (
     agents,
     apikeys,
+    ask,
     auth,
     clients,
     contracts,
@@ -88,6 +89,7 @@ API_ROUTERS = (
     tasks.router,
     agents.router,
     notifications.router,
+    ask.router,
 )
 # Routers callable without a token (sign-in must start somewhere).
 PUBLIC_ROUTERS = (auth.router,)

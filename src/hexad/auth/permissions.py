@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users:read": _ADMIN,
     "users:write": _ADMIN,
     "audit:read": _ADMIN,
+    "ask:use": _EVERYONE,
+    "llm:read": frozenset({"admin", "finance"}),
     "notifications:read": _EVERYONE,
     "notifications:write": _EVERYONE,
     "notifications:admin": _ADMIN,
