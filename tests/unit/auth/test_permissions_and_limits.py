@@ -4,7 +4,6 @@ from hexad.auth.permissions import PERMISSIONS, ROLES, allowed, unknown_roles
 from hexad.auth.ratelimit import Limit, RateLimiter
 from hexad.runtime.clock import ManualClock
 
-
 # Writes that change only the caller's own settings (their notification subscriptions and preferences).
 _SELF_SERVICE = {"notifications:write"}
 
