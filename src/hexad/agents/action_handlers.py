@@ -1,21 +1,7 @@
-"""The agents' workflow actions: every `hexad:agent:<agent>:<action>` Task resource of Hexad's workflows.
+"""The implementations behind `hexad.agents.actions`: one method per agent action (see the table there).
 
-`agent_actions(settings)` maps `"<agent>:<action>"` to an async function of the Task's effective
-parameters, for `hexad.wiring.workflow_service(agents=...)`. The work runs in a thread (it reads the
-domain database, the lake and DuckDB), so a long action never stalls the run loop. Errors the ASL
-definitions route on carry their name in the class attribute `error`:
-
-| action | input | output | errors |
-|---|---|---|---|
-| `vcm:extract_contract` | `document`: a doc-/CT- id or `{path}` | the contract | `Contract.NotFound` |
-| `vcm:validate_contract` | `contract` | `valid`, `warnings` | `Contract.Invalid` |
-| `vcm:activate_contract` | `contract` | register status written | `Contract.Invalid` |
-| `vcm:schedule_renewal_reminders` | `contract`, `offsets_days` | the schedules made | |
-| `vcm:claim_renewal` | `contract`, `execution` | `claimed` | `Renewal.AlreadyHandled` |
-| `vcm:reminder_dates` | `contract`, `offsets_days` | `reminders`, decision timeout | `Renewal.NotPossible` |
-| `dsa:vendor_spend_analysis` | `vendor_id` | spend, `recommendation`, `reason` | |
-| `vcm:renew_contract`, `vcm:terminate_contract` | `contract`, `decision` | what changed | |
-| `cpi:vote`, `dsa:vote`, `vcm:vote` | the question | `vote`, `reason`, `evidence` | |
+Imported on the first action call, since it pulls in the agents' analysis stack (pandas, DuckDB,
+SciPy) that a process only listing or approving executions does not need.
 """
 
 from __future__ import annotations
@@ -52,7 +38,7 @@ from hexad.ports.workflows import ExecutionRecord
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.runtime.schedules.service import SchedulerService
 
-__all__ = ["RenewalHandledError", "agent_actions"]
+__all__ = ["RenewalHandledError", "build_actions"]
 
 Action = Callable[[Any], Awaitable[Any]]
 Describe = Callable[[str], Awaitable[ExecutionRecord]]
@@ -216,7 +202,7 @@ class _Actions:
         return frames, question, reference
 
 
-def agent_actions(
+def build_actions(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
@@ -224,7 +210,7 @@ def agent_actions(
     states: StateStore | None = None,
     describe: Describe | None = None,
 ) -> dict[str, Action]:
-    """Every agent action by `"<agent>:<action>"`; `describe` lets a renewal take over from a failed one."""
+    """Every agent action by `"<agent>:<action>"`, bound to its stores."""
     from hexad import wiring  # the composition root builds the stores; imported late, it imports this
 
     settings = settings or get_settings()

@@ -25,6 +25,7 @@ from hexad.demo.generator import GenerationResult, describe, generate, is_genera
 from hexad.demo.ground_truth import load_ground_truth
 from hexad.demo.pipeline import RuntimeReport, prepare_runtime, run_agents_until_idle
 from hexad.demo.scoring import KindScore, score_findings
+from hexad.demo.workflows import run_contract_approvals
 from hexad.domain.database import engine_for
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ def run_demo(
     imported = ingest.import_paths(paths, settings=settings, show_progress=show)
     _say(console, "Running the six agents as actors on their mailboxes until the bus is quiet ...")
     runtime = asyncio.run(run_agents_until_idle(settings, on_tick=_ticker(console)))
+    _say(console, "Starting the contract approval workflow for contracts pending approval ...")
+    _say(console, asyncio.run(run_contract_approvals(settings)))
     findings = FindingStore(engine_for(settings)).list(status="open", limit=100_000)
     keys = [(f.kind, f.subject_type, f.subject_id) for f in findings]
     by_agent: dict[str, int] = {}
