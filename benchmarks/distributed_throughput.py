@@ -35,6 +35,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from hexad.adapters.nats.log import delete_stream
 from hexad.adapters.nats.loop import call
 from hexad.adapters.nats.queue import NatsQueueBackend
 from hexad.adapters.postgres.database import PostgresDatabase
@@ -94,8 +95,8 @@ async def _queue_run(engine: str, count: int, pipelines: int, args: argparse.Nam
             with psycopg.connect(args.postgres, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA IF EXISTS qbench_{run} CASCADE")
         else:
-            await call(nats_backend.log.delete_stream())
             await nats_backend.close()
+            await call(delete_stream(args.nats, f"HEXAD_QBENCH_{run}"))
 
 
 # --- 2. end to end, embedded profile

@@ -41,6 +41,7 @@ from typing import Any
 import psycopg
 
 from hexad.adapters.nats.leases import NatsKvLeases
+from hexad.adapters.nats.log import delete_stream
 from hexad.adapters.nats.loop import call
 from hexad.adapters.nats.queue import NatsQueueBackend
 from hexad.adapters.postgres.database import PostgresDatabase
@@ -292,9 +293,8 @@ async def _drive(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _cleanup(args: argparse.Namespace, names: dict[str, str], backend: NatsQueueBackend) -> None:
-    await backend.start()
-    await call(backend.log.delete_stream())
     await backend.close()
+    await call(delete_stream(args.nats, names["stream"]))
     leases = NatsKvLeases(args.nats, bucket=names["bucket"])
     await leases.delete_bucket()
     await leases.close()

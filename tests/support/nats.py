@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-
-import nats
 import pytest
 
+from hexad.adapters.nats.log import delete_stream
 from hexad.adapters.nats.loop import call_sync
 from hexad.adapters.nats.queue import NatsQueueBackend
 from tests.support.services import require_service, unique_name
 
 NATS_URL = "nats://127.0.0.1:4222"
-
-
-async def _delete_streams(names: list[str]) -> None:
-    client = await nats.connect(NATS_URL)
-    try:
-        js = client.jetstream()
-        for name in names:
-            with contextlib.suppress(nats.js.errors.NotFoundError):
-                await js.delete_stream(name)
-    finally:
-        await client.close()
 
 
 class NatsQueues:
@@ -41,7 +28,7 @@ class NatsQueues:
     def close(self) -> None:
         for backend in self._made:
             backend.close_sync()
-        call_sync(_delete_streams([self.stream]), 30)
+        call_sync(delete_stream(NATS_URL, self.stream), 30)
 
 
 def nats_queues(request: pytest.FixtureRequest) -> NatsQueues:

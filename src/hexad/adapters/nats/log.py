@@ -94,12 +94,6 @@ class JetStreamLog:
         if self._nc is not None and not self._nc.is_closed:
             await self._nc.close()
 
-    async def delete_stream(self) -> None:
-        """Remove the stream and everything in it (tests, benchmarks)."""
-        if self._js is not None:
-            with contextlib.suppress(NotFoundError):
-                await self._js.delete_stream(self.stream)
-
     async def sync(self) -> None:
         """Wait until every record the server had when this call started is applied here."""
         js = self._context()
@@ -225,3 +219,15 @@ class JetStreamLog:
         if self._js is None:
             raise RuntimeStoreError(f"stream {self.stream}: not started")
         return self._js
+
+
+async def delete_stream(url: str, stream: str) -> bool:
+    """Delete `stream` over a connection of its own (close the logs on it first); False if absent."""
+    client = await nats.connect(url)
+    try:
+        await client.jetstream().delete_stream(stream)
+        return True
+    except NotFoundError:
+        return False
+    finally:
+        await client.close()
