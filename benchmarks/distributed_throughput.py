@@ -36,7 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hexad.adapters.nats.log import delete_stream
-from hexad.adapters.nats.loop import call
+from hexad.adapters.nats.loop import adopt_running_loop, call
 from hexad.adapters.nats.queue import NatsQueueBackend
 from hexad.adapters.postgres.database import PostgresDatabase
 from hexad.adapters.postgres.queue import PostgresQueueBackend
@@ -79,6 +79,7 @@ async def _queue_run(engine: str, count: int, pipelines: int, args: argparse.Nam
         database = PostgresDatabase(args.postgres, schema=f"qbench_{run}", max_size=pipelines + 1)
         backend = PostgresQueueBackend(database)
     else:
+        adopt_running_loop()  # this run's loop is the only one using NATS: no thread hop
         nats_backend = NatsQueueBackend(args.nats, stream=f"HEXAD_QBENCH_{run}")
         await nats_backend.start()
         backend = nats_backend

@@ -42,7 +42,7 @@ import psycopg
 
 from hexad.adapters.nats.leases import NatsKvLeases
 from hexad.adapters.nats.log import delete_stream
-from hexad.adapters.nats.loop import call
+from hexad.adapters.nats.loop import adopt_running_loop, call
 from hexad.adapters.nats.queue import NatsQueueBackend
 from hexad.adapters.postgres.database import PostgresDatabase
 from hexad.adapters.postgres.state import PostgresStateStore
@@ -117,6 +117,7 @@ def _latency_ms(event: dict[str, Any]) -> float:
 
 
 async def _worker(args: argparse.Namespace) -> None:
+    adopt_running_loop()  # one loop in this process: NATS runs on it, no thread hop
     clock = SystemClock()
     database = PostgresDatabase(args.postgres, schema=args.schema)
     EffectActor.store = PostgresStateStore(database, clock)
@@ -236,6 +237,7 @@ async def _drive(args: argparse.Namespace) -> dict[str, Any]:
     names = {"stream": f"HEXAD_FAULTS_{run}", "bucket": f"hexad_faults_{run}", "schema": f"faults_{run}"}
     logs = Path(args.logs or f"/tmp/hexad-faults-{run}")
     logs.mkdir(parents=True, exist_ok=True)
+    adopt_running_loop()
     clock = SystemClock()
     backend = NatsQueueBackend(args.nats, stream=names["stream"])
     queues = QueueService(backend, clock)
