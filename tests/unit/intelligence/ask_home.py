@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,8 @@ def _prepared() -> Path:
     settings = load_settings(home=home)
     for agent in ("cpi", "sli", "dsa"):
         run_agent(agent, settings=settings)
+    with sqlite3.connect(home / "hexad.db") as conn:  # the findings sit in the WAL until checkpointed
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return home
 
 

@@ -35,6 +35,7 @@ def test_every_tool_runs_on_the_demo_data(ctx: ToolContext) -> None:
         result = run_tool(ctx, name, arguments.get(name, {}))
         assert result.tool == name and result.summary
         assert all(len(row) == len(result.columns) for row in result.rows), name
+    assert run_tool(ctx, "list_findings", {}).rows, "the three agents' findings are in the data"
 
 
 def test_licence_totals_are_the_agents_own_reconciliation(ctx: ToolContext) -> None:

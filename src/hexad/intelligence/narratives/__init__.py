@@ -16,6 +16,7 @@ from hexad.intelligence.narratives.entities import (
 from hexad.intelligence.narratives.grounding import ungrounded
 from hexad.intelligence.narratives.model import Narrative
 from hexad.intelligence.narratives.offline import write_finding
+from hexad.intelligence.narratives.subjects import explain_finding, explain_subject
 from hexad.intelligence.narratives.writer import NarrativeWriter
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "client_evidence",
     "department_evidence",
     "entity_narrative",
+    "explain_finding",
+    "explain_subject",
     "ungrounded",
     "vendor_evidence",
     "write_finding",

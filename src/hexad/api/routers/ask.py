@@ -1,0 +1,108 @@
+"""/api/v1/ask, /narratives, /search and /llm/usage: the intelligence layer over HTTP.
+
+`POST /ask` answers a question with the agents' tools (only those the caller's roles or key scopes
+allow), offline or with the configured LLM; the answer carries text with citations and tables the
+dashboard renders. Narratives explain a finding, client, vendor or department. The tools' data
+context (frames, memoised analyses, the search index) is held in the app's analysis cache, so it is
+rebuilt after an import or 60 s like the other analyses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from hexad.agents.base import FrameSource
+from hexad.api.routers.analysis import analysis_cache
+from hexad.api.security import Principal, require
+from hexad.intelligence.ask import Supervisor, ToolContext
+from hexad.intelligence.llm import LlmClient, UsageStore, open_llm
+from hexad.intelligence.narratives import explain_finding, explain_subject
+from hexad.intelligence.search import search_index
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["intelligence"])
+
+
+class AskIn(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+def _llm(request: Request) -> LlmClient:
+    state = request.app.state
+    client: LlmClient | None = getattr(state, "llm", None)
+    if client is None:
+        client = state.llm = open_llm(state.settings, engine=state.engine)
+    return client
+
+
+async def _context(request: Request) -> ToolContext:
+    state = request.app.state
+
+    def build(frames: FrameSource, reference: date) -> ToolContext:
+        return ToolContext(frames, reference, state.settings, state.findings)
+
+    context: ToolContext = await analysis_cache(request).get("ask_context", build)
+    return context
+
+
+@router.post("/ask")
+async def ask(
+    request: Request, body: AskIn, principal: Annotated[Principal, Depends(require("ask:use"))]
+) -> dict[str, Any]:
+    """Answer a question with the agents' tools the caller may use; text cites the tables as [n]."""
+    supervisor = Supervisor(await _context(request), llm=_llm(request), allowed=principal.may)
+    return (await supervisor.ask(body.question)).as_dict()
+
+
+@router.get("/narratives/findings/{finding_id}")
+async def finding_narrative(
+    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:read"))]
+) -> dict[str, Any]:
+    """What happened, why, what to do and the numbers, for one finding."""
+    return (await explain_finding(await _context(request), finding_id, _llm(request))).as_dict()
+
+
+@router.get("/narratives/{subject_type}/{subject_id}")
+async def subject_narrative(
+    request: Request,
+    subject_type: Literal["clients", "vendors", "departments"],
+    subject_id: str,
+    _: Annotated[Principal, Depends(require("clients:read"))],
+) -> dict[str, Any]:
+    """The narrative of a client or vendor (by id) or a department (by name)."""
+    kind = subject_type.removesuffix("s")
+    return (await explain_subject(await _context(request), kind, subject_id, _llm(request))).as_dict()
+
+
+@router.get("/search")
+async def search(
+    request: Request,
+    _: Annotated[Principal, Depends(require("findings:read"))],
+    q: Annotated[str, Query(min_length=1, max_length=300)],
+    kind: Literal["finding", "contract"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    """Findings and contract documents closest in meaning to `q` (TF-IDF cosine)."""
+    context = await _context(request)
+    hits = search_index(context).query(q, limit=limit, kinds=(kind,) if kind else None)
+    return {"query": q, "items": [hit.__dict__ for hit in hits]}
+
+
+@router.get("/llm/usage")
+async def llm_usage(
+    request: Request,
+    _: Annotated[Principal, Depends(require("llm:read"))],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Language-model calls: totals per provider, model and purpose, and the latest calls."""
+    store = UsageStore(request.app.state.engine)
+    return {
+        "provider": _llm(request).provider.name,
+        "totals": [total.as_dict() for total in store.totals()],
+        "recent": [call.__dict__ for call in store.recent(limit)],
+    }
