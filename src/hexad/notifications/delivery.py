@@ -36,16 +36,23 @@ class DeliveryWorker:
     """Sends queued deliveries; `run(stop)` in a worker, `drain()` in tests and the CLI."""
 
     def __init__(
-        self, service: NotificationService, channels: Mapping[str, Channel], *, flush_every: float = 30.0
+        self,
+        service: NotificationService,
+        channels: Mapping[str, Channel],
+        *,
+        flush_every: float = 30.0,
+        receivers: int = 2,
     ) -> None:
         self._service, self._channels, self._flush_every = service, dict(channels), flush_every
+        self.receivers = receivers
         self.counts: Counter[str] = Counter()
 
-    async def run(self, stop: asyncio.Event, *, concurrency: int = 4) -> None:
-        """Deliver until `stop` is set with `concurrency` receive loops (HTTP waits overlap); release
-        due held messages every `flush_every` seconds."""
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set with `receivers` receive loops (their HTTP waits overlap);
+        release due held messages every `flush_every` seconds."""
         await self._service.ensure_queues()
-        await asyncio.gather(self._flush_loop(stop), *(self._receive_loop(stop) for _ in range(concurrency)))
+        loops = (self._receive_loop(stop) for _ in range(self.receivers))
+        await asyncio.gather(self._flush_loop(stop), *loops)
 
     async def _receive_loop(self, stop: asyncio.Event) -> None:
         queues = self._service.queues

@@ -66,7 +66,7 @@ async def test_an_agent_event_becomes_a_finding_notification_in_the_bell() -> No
     assert await parts.service.store.inbox("bob") == []
     assert live == [
         {"Source": "hexad.notifications", "DetailType": "notification.created",
-         "Detail": {"id": item.id, "user": "ann", "title": item.title, "severity": "high"}},
+         "Detail": {"id": item.id, "user": "ann", "severity": "high"}},
     ]  # fmt: skip
     assert await parts.service.queues.peek(FINDINGS_QUEUE) == []
     await parts.aclose()

@@ -4,7 +4,7 @@ Everyone may read topics, manage their own email and in-app subscriptions, read 
 bell, set their preferences, confirm a subscription and mute a subject with a link's token.
 Admins (`notifications:admin`) also manage topics, subscribe chat, webhook and queue endpoints
 for anyone, and publish test messages. The bell's live updates come over `/api/v1/live` as
-`notification.created` events from `hexad.notifications` (detail: id, user, title, severity).
+`notification.created` events from `hexad.notifications` (detail: id, user, severity).
 """
 
 from __future__ import annotations

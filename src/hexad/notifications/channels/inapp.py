@@ -2,8 +2,9 @@
 
 The API's live hub forwards every bus event to WebSocket clients whose pattern matches, so the
 dashboard subscribes with `{"source": ["hexad.notifications"], "detail-type": ["notification.created"],
-"detail": {"user": ["<me>"]}}` and shows the bell count at once. The event carries only the id, user,
-title and severity; the text is read through the API.
+"detail": {"user": ["<me>"]}}` and shows the bell count at once. The event carries only the id,
+the user and the severity (any signed-in live client may follow any pattern); the text is read
+through the API, which shows each user only their own notifications.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class InAppChannel:
         )
         await self._store.add_inbox(item)
         if self._put_events is not None:
-            detail = {"id": item.id, "user": item.user, "title": item.title, "severity": item.severity}
+            detail = {"id": item.id, "user": item.user, "severity": item.severity}
             await self._put_events(
                 [{"Source": EVENT_SOURCE, "DetailType": EVENT_DETAIL_TYPE, "Detail": detail}]
             )
