@@ -94,6 +94,10 @@ class JetStreamLog:
         if self._nc is not None and not self._nc.is_closed:
             await self._nc.close()
 
+    async def purge_before(self, key: str, sequence: int) -> None:
+        """Drop the records of entity `key` older than `sequence` (one that replaces them all)."""
+        await self._context().purge_stream(self.stream, seq=sequence, subject=self.subject_of(key))
+
     async def sync(self) -> None:
         """Wait until every record the server had when this call started is applied here."""
         js = self._context()

@@ -11,14 +11,17 @@ all-or-none batches, atomic dead-letter moves and redrives, stale receipt handle
 a returned call (the server's file store). It also wakes long polls across processes for free: every
 process sees every send as it is written.
 
-Costs: writes are serialized per stream (one record at a time, ~1 round trip each; concurrent writers
-retry), every process keeps all live messages in memory, and the stream grows until it is compacted
-(not done yet: delete the stream of a drained namespace, or see docs/backends.md).
+Costs: writes to one queue are serialized (one record at a time, ~1 round trip each; concurrent
+writers retry, waiting receivers share a record), and every process keeps all live messages in memory.
+The log stays short: after `compact_after` records a queue is written whole as one snapshot record
+and its older records are purged from the stream (a deleted queue's records go at once).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -32,17 +35,23 @@ from hexad.ports.queue import Message, OutgoingMessage, QueueAttributes, QueueCo
 __all__ = ["DEFAULT_STREAM", "NatsQueueBackend"]
 
 DEFAULT_STREAM = "HEXAD_QUEUES"
+_MAX_SNAPSHOT_BYTES = 800_000
+_log = logging.getLogger(__name__)
 
 
 class NatsQueueBackend:
     """`QueueBackend` on one JetStream stream (all queues of a deployment share it)."""
 
-    def __init__(self, url: str = "nats://127.0.0.1:4222", *, stream: str = DEFAULT_STREAM) -> None:
+    def __init__(
+        self, url: str = "nats://127.0.0.1:4222", *, stream: str = DEFAULT_STREAM, compact_after: int = 1000
+    ) -> None:
         self.state = QueueState()
         self.log = JetStreamLog(url, stream, self.state.apply)
         self._lock = self.log.lock
         self.wakeup_key = f"nats:{url}:{stream}"
         self._started = False
+        self.compact_after = compact_after
+        self._compactions: dict[str, asyncio.Future[None]] = {}
         self._receivers: dict[str, list[_Receiver]] = {}  # waiting receives, served together
         self._draining: dict[str, asyncio.Future[None]] = {}
 
@@ -107,7 +116,11 @@ class NatsQueueBackend:
             self.state.config(name)
             return {"op": "delete_queue", "queue": name}
 
-        await self._run(lambda: self._write(name, decide))
+        async def delete() -> None:
+            sequence: int = await self._write(name, decide)
+            await self.log.purge_before(name, sequence)  # the queue's history is gone with it
+
+        await self._run(delete)
 
     # --- messages
 
@@ -165,6 +178,7 @@ class NatsQueueBackend:
                 for index, receiver in enumerate(waiting):
                     if not receiver.future.done():
                         receiver.future.set_result(outcome[index] if outcome else [])
+                self._compact_soon(queue)
         finally:
             self._draining.pop(queue, None)
 
@@ -180,7 +194,11 @@ class NatsQueueBackend:
             current = [h for h in handles if _current(stored.messages.get(parse_handle(h)), h)]
             return {"op": "delete", "queue": queue, "handles": current} if current else None
 
-        await self._run(lambda: self.log.append(queue, decide, checked=False))
+        async def delete() -> None:
+            await self.log.append(queue, decide, checked=False)
+            self._compact_soon(queue)
+
+        await self._run(delete)
 
     async def change_visibility(self, queue: str, receipt_handle: str, timeout: float, now: float) -> None:
         def decide() -> dict[str, Any]:
@@ -247,10 +265,42 @@ class NatsQueueBackend:
         """Append a record; a refusal on a possibly stale view (missing queue, stale handle) is
         checked again on the latest state before it is raised."""
         try:
-            return await self.log.append(queue, decide)
+            outcome = await self.log.append(queue, decide)
         except (NotFoundError, InvalidReceiptHandleError):
             await self.log.sync()
-            return await self.log.append(queue, decide)
+            outcome = await self.log.append(queue, decide)
+        self._compact_soon(queue)
+        return outcome
+
+    def _compact_soon(self, queue: str) -> None:
+        """Start compacting `queue`'s records when enough have piled up since its last snapshot."""
+        if self.state.records_since_snapshot(queue) >= self.compact_after and queue not in self._compactions:
+            self._compactions[queue] = asyncio.ensure_future(self._compact(queue))
+
+    async def _compact(self, queue: str) -> None:
+        """Write a snapshot of the queue, then purge its older records from the stream.
+
+        A queue whose snapshot would not fit in one message (1 MB by default) waits for another
+        `compact_after` records; its messages are mostly gone by then.
+        """
+
+        def decide() -> dict[str, Any] | None:
+            if not self.state.has(queue) or self.state.records_since_snapshot(queue) < self.compact_after:
+                return None
+            record = self.state.snapshot(queue)
+            if len(json.dumps(record)) > _MAX_SNAPSHOT_BYTES:
+                self.state.queues[queue].records = 0  # try again later (local bookkeeping only)
+                return None
+            return record
+
+        try:
+            sequence: int | None = await self.log.append(queue, decide)
+            if sequence is not None:
+                await self.log.purge_before(queue, sequence)
+        except Exception:  # compaction is housekeeping: the next write tries again
+            _log.warning("queue %r: compaction failed", queue, exc_info=True)
+        finally:
+            self._compactions.pop(queue, None)
 
 
 @dataclass

@@ -73,6 +73,7 @@ class _Queue:
     groups: dict[str, deque[int]] = field(default_factory=dict)  # FIFO: a group's keys in order
     windows: dict[str, tuple[str, float]] = field(default_factory=dict)  # dedup id -> (id, end)
     swept_at: float = float("-inf")
+    records: int = 0  # records of this queue applied since its last snapshot
 
     def add(self, stored: _Stored) -> None:
         self.messages[stored.key] = stored
@@ -98,6 +99,12 @@ class _Queue:
 
     def live(self, stored: _Stored, now: float) -> bool:
         return stored.sent_at > now - self.config.retention_seconds
+
+
+def message_key(sequence: int, index: int) -> int:
+    """A message's key: the stream sequence of the record that put it in its queue, and its place in
+    that record. Keys grow in arrival order and need no counter, so a compacted log gives the same."""
+    return (sequence << 20) | index
 
 
 def parse_handle(receipt_handle: str) -> int:
@@ -126,7 +133,6 @@ class QueueState:
 
     def __init__(self) -> None:
         self.queues: dict[str, _Queue] = {}
-        self.next_key = 0
 
     # --- reads
 
@@ -275,7 +281,39 @@ class QueueState:
         handler = getattr(self, f"_apply_{op}", None)
         if handler is None:
             raise RuntimeStoreError(f"queue log record {sequence}: unknown operation {op!r}")
-        return handler(sequence, record)
+        outcome = handler(sequence, record)
+        queue = self.queues.get(record.get("queue") or record.get("source") or "")
+        if queue is not None:
+            queue.records += 1
+        return outcome
+
+    # --- compaction
+
+    def records_since_snapshot(self, name: str) -> int:
+        queue = self.queues.get(name)
+        return queue.records if queue is not None else 0
+
+    def snapshot(self, name: str) -> dict[str, Any]:
+        """The queue's whole state as a record; applying it replaces the queue (older records may go)."""
+        queue = self._queue(name)
+        return {
+            "op": "snapshot",
+            "queue": name,
+            "config": asdict(queue.config),
+            "messages": [asdict(stored) for stored in queue.messages.values()],
+            "windows": {dedup: list(window) for dedup, window in queue.windows.items()},
+            "swept_at": queue.swept_at if queue.swept_at != float("-inf") else None,
+        }
+
+    def _apply_snapshot(self, sequence: int, record: dict[str, Any]) -> int:
+        queue = _Queue(QueueConfig(**record["config"]))
+        for fields in record["messages"]:
+            queue.add(_Stored(**fields))
+        queue.windows = {dedup: (window[0], window[1]) for dedup, window in record["windows"].items()}
+        queue.swept_at = record["swept_at"] if record["swept_at"] is not None else float("-inf")
+        queue.records = -1  # `apply` counts the snapshot itself
+        self.queues[record["queue"]] = queue
+        return sequence
 
     def _apply_create(self, sequence: int, record: dict[str, Any]) -> None:
         config = QueueConfig(**record["config"])
@@ -285,8 +323,9 @@ class QueueState:
         else:
             existing.config = config
 
-    def _apply_delete_queue(self, sequence: int, record: dict[str, Any]) -> None:
+    def _apply_delete_queue(self, sequence: int, record: dict[str, Any]) -> int:
         self.queues.pop(record["queue"], None)
+        return sequence
 
     def _apply_send(self, sequence: int, record: dict[str, Any]) -> list[str]:
         queue = self.queues.get(record["queue"])
@@ -294,12 +333,11 @@ class QueueState:
             return []
         now = record["now"]
         self._sweep(queue, now)
-        for item in record["messages"]:
-            self.next_key += 1
+        for index, item in enumerate(record["messages"]):
             message_id = item["message_id"]
             queue.add(
                 _Stored(
-                    key=self.next_key,
+                    key=message_key(sequence, index),
                     message_id=message_id,
                     body=item["body"],
                     attributes=item["attributes"],
@@ -363,16 +401,25 @@ class QueueState:
             return
         if stored.receipt_handle != record["handle"]:
             return
-        self._transfer(source, stored.key, destination, record["now"], source_queue=record["source"])
+        self._transfer(
+            source,
+            stored.key,
+            destination,
+            record["now"],
+            message_key(sequence, 0),
+            source_queue=record["source"],
+        )
 
     def _apply_redrive(self, sequence: int, record: dict[str, Any]) -> int:
         source = self.queues.get(record["queue"])
         moved = 0
-        for key, target in record["moves"]:
+        for index, (key, target) in enumerate(record["moves"]):
             destination = self.queues.get(target)
             if source is None or destination is None or key not in source.messages:
                 continue
-            self._transfer(source, key, destination, record["now"], source_queue=None)
+            self._transfer(
+                source, key, destination, record["now"], message_key(sequence, index), source_queue=None
+            )
             moved += 1
         return moved
 
@@ -387,13 +434,19 @@ class QueueState:
         return count
 
     def _transfer(
-        self, source: _Queue, key: int, destination: _Queue, now: float, *, source_queue: str | None
+        self,
+        source: _Queue,
+        key: int,
+        destination: _Queue,
+        now: float,
+        new_key: int,
+        *,
+        source_queue: str | None,
     ) -> None:
         stored = source.remove(key)
-        self.next_key += 1
         fields = asdict(stored)
         fields.update(
-            key=self.next_key, visible_at=now, receive_count=0, receipt_handle=None, source_queue=source_queue
+            key=new_key, visible_at=now, receive_count=0, receipt_handle=None, source_queue=source_queue
         )
         destination.add(_Stored(**fields))
 
