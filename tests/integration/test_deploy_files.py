@@ -156,6 +156,7 @@ def test_the_chart_and_its_values_are_valid(values: dict[str, Any], schema: dict
         (("worker", "autoscaling", "minReplicas"), 0),
         (("api", "resources", "limits", "memory"), "lots"),
         (("config", "unknownSetting"), "x"),
+        (("worker", "autoscaling", "metricSelector"), {"queue": "mailbox-"}),  # not a label value
     ],
 )
 def test_the_values_schema_refuses_bad_values(
