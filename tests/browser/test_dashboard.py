@@ -25,7 +25,7 @@ PAGES = [
     ("/resources", "resources", "Resources", "Why"),
     ("/licences", "licences", "Licences", "Unused seats cost / month"),
     ("/spend", "spend", "Spend", "Budget to date"),
-    ("/contracts", "contracts", "Contracts", "Waiting for approval"),
+    ("/contracts", "contracts", "Contracts", "Renewal calendar"),
     ("/operations", "operations", "Operations", "mailbox-cpi"),
 ]
 

@@ -2,6 +2,7 @@
 import { NavLink, Outlet } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { useChanges } from "../changes";
+import { Bell } from "./Bell";
 import { useApi } from "../hooks";
 import { useLiveReload, useLiveStatus } from "../live";
 import type { Permission } from "../permissions";
@@ -62,6 +63,7 @@ export function Layout() {
             {status === "live" ? "Live" : status === "connecting" ? "Connecting…" : "Offline (retrying)"}
           </span>
           <span className="muted">Signed in as {claims?.roles.join(", ") || "no role"}</span>
+          <Bell />
           <button onClick={toggleTheme} aria-label={`Switch to ${theme === "light" ? "dark" : "light"} theme`}>
             {theme === "light" ? "Dark theme" : "Light theme"}
           </button>
