@@ -67,6 +67,18 @@ def show(
     _console.print(Syntax(json.dumps(scalars, indent=2, default=str), "json", word_wrap=True))
 
 
+@app.command("explain")
+def explain(
+    finding_id: str = typer.Argument(..., help="the finding's id"),
+    offline: bool = typer.Option(False, "--offline", help="never call a language model"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """What happened, why and what to do: the finding's narrative, checked against its evidence."""
+    from hexad.cli.ask_cmd import explain_finding_command
+
+    explain_finding_command(finding_id, offline=offline, as_json=as_json)
+
+
 @app.command("set-status")
 def set_status(
     finding_id: str = typer.Argument(..., help="the finding's id"),
