@@ -111,3 +111,56 @@ def test_stop_a_running_execution() -> None:
     assert json.loads(invoke("list", "--status", "RUNNING", "--json").output)[0]["executionId"] == execution
     invoke("stop", execution, "--error", "Operator.Stop")
     assert json.loads(invoke("describe", execution, "--json").output)["status"] == "ABORTED"
+
+
+def test_install_stores_hexads_workflows_and_the_rule_that_starts_the_renewal() -> None:
+    invoke("install")
+    invoke("install")  # again: the definitions are updated, nothing is duplicated
+    machines = json.loads(invoke("list", "--machines", "--json").output)
+    assert [m["name"] for m in machines] == ["contract_approval", "contract_renewal", "multi_agent_consensus"]
+    rules = runner.invoke(app, ["rules", "list", "--json"])
+    assert rules.exit_code == 0, rules.output
+    [rule] = [r for r in json.loads(rules.output) if r["name"] == "vcm-contract-renewal"]
+    assert rule["targets"][0]["destination"] == "contract_renewal"
+
+
+def test_tasks_and_list_show_what_an_execution_waits_for() -> None:
+    definition = {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "hexad:events:putEvents.waitForTaskToken",
+                "Parameters": {
+                    "Entries": [
+                        {
+                            "DetailType": "contract.approval.requested",
+                            "Source": "hexad.workflow",
+                            "Detail": {"approver": "manager", "token.$": "$$.Task.Token", "contract.$": "$"},
+                        }
+                    ]
+                },
+                "End": True,
+            }
+        },
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def start() -> str:
+        service = workflow_service(put_events=sent.extend)
+        await service.create_state_machine("ask", definition)
+        execution = await service.start("ask", {"contract_id": "CT-7", "value": 10.0}, name="one")
+        await service.run_until_idle()
+        return execution
+
+    execution = asyncio.run(start())
+    token = sent[0]["Detail"]["token"]
+    assert not token.startswith("-")
+    [task] = json.loads(invoke("tasks", "--json").output)
+    assert (task["executionId"], task["state"], task["token"]) == (execution, "Ask", token)
+    assert (task["approver"], task["contract"], task["value"]) == ("manager", "CT-7", 10.0)
+    [row] = json.loads(invoke("list", "--json").output)
+    assert row["waitingFor"] == f"Ask {token}"
+    invoke("approve", token, "--run")
+    assert json.loads(invoke("tasks", "--json").output) == []
+    assert json.loads(invoke("describe", execution, "--json").output)["status"] == "SUCCEEDED"
