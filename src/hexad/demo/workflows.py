@@ -43,8 +43,7 @@ async def run_contract_approvals(settings: Settings) -> str:
             states["waiting for approval"] += 1
         else:
             states[record.status.lower() + (f" ({record.error})" if record.error else "")] += 1
-    shown = ", ".join(f"{count} {state}" for state, count in sorted(states.items())) or "none"
-    return (
-        f"Workflows: contract approval for {len(pending)} contracts pending approval: {shown}"
-        " (hexad workflows tasks)"
-    )
+    if not executions:
+        return "Workflows: no contract is pending approval, so no contract approval was started"
+    shown = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    return f"Workflows: contract approvals: {shown} (hexad workflows tasks lists the tokens)"
