@@ -77,6 +77,19 @@ class Preferences:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preferences:
+        """Preferences from their JSON form; `ValidationError` naming what is wrong."""
+        if not isinstance(data, dict):
+            raise ValidationError(f"preferences: expected a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValidationError(f"preferences: unknown field(s) {', '.join(unknown)}")
+        try:
+            return cls._parse(data)
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise ValidationError(f"preferences: {exc}") from None
+
+    @classmethod
+    def _parse(cls, data: dict[str, Any]) -> Preferences:
         values = dict(data)
         values["channels"] = {
             name: ChannelRule(

@@ -122,11 +122,7 @@ class NotificationService:
         document: dict[str, Any] | None = None
         if filter_policy is not None:
             document = compile_filter_policy(filter_policy, filter_scope).document
-        policy = (
-            delivery_policy
-            if isinstance(delivery_policy, DeliveryPolicy)
-            else DeliveryPolicy(**(delivery_policy or {}))
-        )
+        policy = _delivery_policy(delivery_policy)
         pending = protocol in CONFIRMED_PROTOCOLS
         subscription = Subscription(
             id=f"{topic}:{uuid.uuid4().hex}", topic=topic, protocol=protocol,  # type: ignore[arg-type]
@@ -240,6 +236,21 @@ class NotificationService:
             "token": token,
         }
         await self.queues.send(DELIVERY_QUEUE, json.dumps(job))
+
+
+def _delivery_policy(given: Mapping[str, Any] | DeliveryPolicy | None) -> DeliveryPolicy:
+    if isinstance(given, DeliveryPolicy):
+        return given
+    fields = set(DeliveryPolicy.__dataclass_fields__)
+    unknown = sorted(set(given or {}) - fields)
+    if unknown:
+        raise ValidationError(
+            f"delivery_policy: unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(fields))}"
+        )
+    try:
+        return DeliveryPolicy(**(given or {}))
+    except TypeError as exc:
+        raise ValidationError(f"delivery_policy: {exc}") from None
 
 
 def _check_endpoint(protocol: str, endpoint: str) -> None:

@@ -43,9 +43,7 @@ async def test_a_user_subscribes_their_bell_and_reads_it(
     someone_else = {**body, "endpoint": "u-bob"}
     assert client.post(f"{BASE}/subscriptions", json=someone_else, headers=ann).status_code == 403
     admin_slack = client.post(f"{BASE}/subscriptions", json=slack, headers=admin).json()
-    assert (
-        admin_slack["endpoint"] == "http://127.0.0.1:9/..." and "secret" not in admin_slack["endpoint"]
-    )
+    assert admin_slack["endpoint"] == "http://127.0.0.1:9/..." and "secret" not in admin_slack["endpoint"]
 
     published = client.post(
         f"{BASE}/topics/findings/publish",
@@ -112,3 +110,24 @@ async def test_confirm_and_mute_with_link_tokens(
     assert client.post(f"{BASE}/mute", json={"token": mute_token}, headers=bob).status_code == 403
     muted = client.post(f"{BASE}/mute", json={"token": mute_token}, headers=ann).json()
     assert muted == {"user": "u-ann", "muted_subjects": ["CL-0007"]}
+
+
+def test_malformed_preferences_and_delivery_policies_are_422_with_the_reason(
+    client: TestClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    admin = token_for("admin")
+    client.post(f"{BASE}/topics", json={"name": "findings"}, headers=admin)
+    unknown = client.put(f"{BASE}/preferences", json={"quiet": ["22:00", "07:00"]}, headers=admin)
+    assert unknown.status_code == 422 and "unknown field(s) quiet" in unknown.json()["detail"]
+    wrong_type = client.put(f"{BASE}/preferences", json={"digest_hour": "eight"}, headers=admin)
+    assert wrong_type.status_code == 422
+    body = {
+        "topic": "findings",
+        "protocol": "in_app",
+        "endpoint": "u-test",
+        "delivery_policy": {"retries": 3},
+    }
+    refused = client.post(f"{BASE}/subscriptions", json=body, headers=admin)
+    assert refused.status_code == 422 and "unknown field(s) retries" in refused.json()["detail"]
+    body["delivery_policy"] = {"num_retries": 3, "backoff": "cubic"}
+    assert "backoff" in client.post(f"{BASE}/subscriptions", json=body, headers=admin).json()["detail"]
