@@ -59,7 +59,7 @@ class DeliveryWorker:
         while not stop.is_set():
             batch = await queues.receive(DELIVERY_QUEUE, max_messages=10, wait_seconds=1.0)
             if batch:
-                await asyncio.gather(*(self.process(message) for message in batch))
+                await self.handle(batch)
 
     async def _flush_loop(self, stop: asyncio.Event) -> None:
         clock = self._service.clock
@@ -78,31 +78,34 @@ class DeliveryWorker:
             batch = await self._service.queues.receive(DELIVERY_QUEUE, max_messages=10)
             if not batch:
                 break
-            await asyncio.gather(*(self.process(message) for message in batch))
+            await self.handle(batch)
             handled += len(batch)
         return handled
 
-    async def process(self, job: QueueMessage) -> None:
-        """Handle one delivery job; every outcome ends with the job deleted, retried or dead-lettered."""
-        queues = self._service.queues
+    async def handle(self, batch: list[QueueMessage]) -> None:
+        """Process a received batch concurrently, then delete the finished jobs in one transaction."""
+        handles = await asyncio.gather(*(self.process(job) for job in batch))
+        await self._service.queues.delete_batch(DELIVERY_QUEUE, [h for h in handles if h is not None])
+
+    async def process(self, job: QueueMessage) -> str | None:
+        """Handle one job: the receipt handle when it is finished (to delete), None when it was given
+        back for a retry or dead-lettered."""
         data = json.loads(job.body)
         try:
             subscription = await self._service.store.get_subscription(str(data["subscription"]))
         except SubscriptionNotFoundError:
             self.counts["unsubscribed"] += 1
-            await queues.delete(DELIVERY_QUEUE, job.receipt_handle)
-            return
+            return job.receipt_handle
         delivery = await self._prepare(data, subscription)
         if delivery is None:
-            await queues.delete(DELIVERY_QUEUE, job.receipt_handle)
-            return
+            return job.receipt_handle
         try:
             await self._send(delivery)
         except DeliveryError as exc:
             await self._failed(job, data, subscription, exc)
-            return
+            return None
         self.counts["delivered"] += 1
-        await queues.delete(DELIVERY_QUEUE, job.receipt_handle)
+        return job.receipt_handle
 
     async def _prepare(self, data: dict[str, Any], subscription: Subscription) -> Delivery | None:
         message = Message.from_dict(data["message"])
