@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from sqlalchemy import Engine
 
 from hexad.adapters.nats.leases import NatsKvLeases
+from hexad.adapters.nats.loop import adopt_running_loop
 from hexad.adapters.nats.queue import NatsQueueBackend
 from hexad.adapters.postgres.bus import PostgresBusStore
 from hexad.adapters.postgres.database import PostgresDatabase, is_postgres_url
@@ -42,6 +43,7 @@ from hexad.runtime.workflows.service import WorkflowService
 
 __all__ = [
     "actor_system",
+    "adopt_event_loop",
     "bus_firing_sink",
     "domain_engine",
     "event_bus",
@@ -105,6 +107,13 @@ def nats_queue_backend(settings: Settings | None = None) -> NatsQueueBackend | N
     if settings.profile != "distributed" or "nats_url" not in settings.model_fields_set:
         return None
     return _nats_queue_backends.setdefault(settings.nats_url, NatsQueueBackend(settings.nats_url))
+
+
+def adopt_event_loop(settings: Settings | None = None) -> None:
+    """In a process with one long-lived event loop (a worker, the scheduler), run the NATS client on it
+    instead of on a thread of its own: no thread hop per queue operation. Call it from that loop."""
+    if nats_queue_backend(settings) is not None:
+        adopt_running_loop()
 
 
 def queue_service(settings: Settings | None = None, *, clock: Clock | None = None) -> QueueService:

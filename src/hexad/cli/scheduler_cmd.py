@@ -32,6 +32,7 @@ _log = logging.getLogger(__name__)
 
 async def _serve(ttl: float, member: str) -> None:
     settings = get_settings()
+    wiring.adopt_event_loop(settings)
     clock = SystemClock()
     service = wiring.scheduler(settings, sink=wiring.bus_firing_sink(settings), clock=clock)
     leases = wiring.lease_store(settings, clock=clock)

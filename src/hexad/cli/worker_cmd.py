@@ -78,6 +78,7 @@ async def _serve(
     grace: float,
     services: tuple[bool, bool, bool],
 ) -> int:
+    wiring.adopt_event_loop(settings)
     worker = wiring.worker(settings, shutdown_grace=grace)
     bus_service = wiring.event_bus(settings)
     await _install_agent_rules(bus_service)
