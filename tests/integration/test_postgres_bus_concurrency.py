@@ -72,11 +72,12 @@ def test_a_tail_by_sequence_sees_every_event_once_while_appends_race(
     def tail() -> None:
         store, after = PostgresBusStore(schema.database()), 0
         while len(seen) < total:
+            finished = done.is_set()  # read before the page: a page read after it holds every append
             page = asyncio.run(store.archived("default", None, None, after, 1000))
             for archived in page:
                 seen.append(archived.event.id)
                 after = archived.sequence
-            if done.is_set() and not page:
+            if finished and not page:
                 break
 
     def appenders() -> None:
