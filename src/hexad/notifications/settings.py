@@ -26,6 +26,9 @@ class NotificationSettings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_sender: str = Field("Hexad <hexad@localhost>", description="From: of every mail")
     smtp_timeout: float = 10.0
+    smtp_ca_file: str | None = Field(
+        None, description="PEM file of CAs to trust besides the system's (a private CA)"
+    )
     dashboard_url: str = Field("http://127.0.0.1:8000", description="base of links to findings")
     public_api_url: str | None = Field(
         None, description="base of confirm/mute links (default: dashboard_url)"

@@ -1,9 +1,10 @@
 """Email over SMTP: HTML and plain-text bodies from the package's Jinja2 templates.
 
 Security follows `NotificationSettings.smtp_security`: `starttls` (port 587: upgrade, then log in),
-`tls` (port 465: TLS from the first byte) or `none` (a local relay). Certificates are verified
-with the system's trust store. smtplib is blocking, so each mail is sent in a worker thread.
-An answer of 5xx to the recipient is permanent (no retry); connection problems and 4xx are retried.
+`tls` (port 465: TLS from the first byte) or `none` (a local relay). Certificates and host names
+are verified against the system's trust store (plus `HEXAD_SMTP_CA_FILE` for a private CA).
+smtplib is blocking, so each mail is sent in a worker thread. A 5xx answer is permanent (no retry);
+connection and TLS problems and 4xx answers are retried.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ class EmailChannel:
             raise DeliveryError(
                 f"SMTP server {where} answered {exc.smtp_code}", retryable=exc.smtp_code < 500
             ) from None
+        except ssl.SSLError as exc:
+            raise DeliveryError(
+                f"SMTP server {where}: TLS failed ({exc.reason or type(exc).__name__})"
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP server {where} unreachable ({type(exc).__name__})") from None
 
@@ -92,9 +97,20 @@ class EmailChannel:
         timeout = settings.smtp_timeout
         if settings.smtp_security == "tls":
             return smtplib.SMTP_SSL(
-                settings.smtp_host, settings.smtp_port, timeout=timeout, context=ssl.create_default_context()
+                settings.smtp_host, settings.smtp_port, timeout=timeout, context=self._tls()
             )
         smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
         if settings.smtp_security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            try:
+                smtp.starttls(context=self._tls())
+            except BaseException:
+                smtp.close()
+                raise
         return smtp
+
+    def _tls(self) -> ssl.SSLContext:
+        """Certificates and host names verified, against the system's CAs and `smtp_ca_file`."""
+        context = ssl.create_default_context()
+        if self._settings.smtp_ca_file:
+            context.load_verify_locations(cafile=self._settings.smtp_ca_file)
+        return context
