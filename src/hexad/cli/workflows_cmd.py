@@ -195,8 +195,19 @@ def tasks(
     """Tasks waiting for a person (approvals, decisions), with the token to approve or reject."""
     waiting = asyncio.run(_service().waiting_tasks(state_machine=state_machine))
     rows = [_task_dict(task) for task in waiting]
-    columns = ["executionId", "state", "approver", "contract", "value", "recommendation", "since", "token"]
-    _print_rows(rows, columns, "Waiting tasks", as_json)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    _console.print(f"{len(rows)} tasks waiting", highlight=False)
+    for row in rows:
+        about = " ".join(
+            f"{name} {row[name]}" for name in ("contract", "approver", "value", "recommendation") if row[name]
+        )
+        _console.print(
+            f"{row['executionId']} [bold]{row['state']}[/] {about} since {row['since']}", highlight=False
+        )
+        # one unbroken line, so the command can be copied whole
+        _console.print(f"  hexad workflows approve {row['token']}", soft_wrap=True, highlight=False)
 
 
 def _print_rows(rows: list[dict[str, Any]], columns: list[str], title: str, as_json: bool) -> None:
@@ -205,7 +216,7 @@ def _print_rows(rows: list[dict[str, Any]], columns: list[str], title: str, as_j
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # ids and tokens wrap whole, never cut to "..."
     for row in rows:
         table.add_row(*(str(row[column] or "") for column in columns))
     _console.print(table)

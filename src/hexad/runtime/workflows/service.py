@@ -128,7 +128,7 @@ class _DurableHost:
 
     def new_token(self) -> str:
         # hex, not urlsafe base64: a token starting with "-" reads as an option on a command line
-        return secrets.token_hex(24)
+        return secrets.token_hex(16)
 
     async def open_token(self, token: str, started: float) -> None:
         await self.service.store.open_token(token, self.execution.id, started)
