@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hexad import wiring
 from hexad.config import load_settings
 from hexad.notifications.assembly import build_notifications
+from hexad.runtime.clock import SystemClock
 
 BASE = "/api/v1/notifications"
 
@@ -131,3 +134,29 @@ def test_malformed_preferences_and_delivery_policies_are_422_with_the_reason(
     assert refused.status_code == 422 and "unknown field(s) retries" in refused.json()["detail"]
     body["delivery_policy"] = {"num_retries": 3, "backoff": "cubic"}
     assert "backoff" in client.post(f"{BASE}/subscriptions", json=body, headers=admin).json()["detail"]
+
+
+def test_the_bell_is_pushed_over_the_live_websocket(
+    app: FastAPI, client: TestClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    admin = token_for("admin", subject="u-admin")
+    client.post(f"{BASE}/topics", json={"name": "findings"}, headers=admin)
+    body = {"topic": "findings", "protocol": "in_app", "endpoint": "u-admin"}
+    assert client.post(f"{BASE}/subscriptions", json=body, headers=admin).status_code == 201
+    client.post(f"{BASE}/topics/findings/publish", json={"attributes": {"severity": "high"}}, headers=admin)
+
+    async def deliver_announcing_on_the_bus() -> None:
+        bus = wiring.event_bus(load_settings(), clock=SystemClock())
+        parts = build_notifications(load_settings(), clock=app.state.clock, put_events=bus.put_events)
+        await parts.deliveries.drain()
+        await parts.aclose()
+
+    pattern = {"source": ["hexad.notifications"], "detail": {"user": ["u-admin"]}}
+    with client.websocket_connect("/api/v1/live") as socket:
+        socket.send_json({"token": admin["Authorization"].split()[1], "pattern": pattern})
+        assert socket.receive_json() == {"type": "subscribed"}
+        asyncio.run(deliver_announcing_on_the_bus())
+        message = socket.receive_json()
+    assert message["event"]["detail-type"] == "notification.created"
+    [item] = client.get(f"{BASE}/inbox", headers=admin).json()["items"]
+    assert message["event"]["detail"] == {"id": item["id"], "user": "u-admin", "severity": "high"}
