@@ -70,6 +70,9 @@ async def run_agents_until_idle(
         # problem reaches the dead-letter queue while the demo still waits for it.
         worker.bind(factories[name], queue, name=name, retry_delay=2.0)
     worker.add_service("event bus", bus.run)
+    from hexad.notifications.assembly import worker_service  # agent events to the findings topic
+
+    worker.add_service("notifications", worker_service(settings))
     events_before = bus.stats().counters.get("events", 0)
     running = asyncio.create_task(worker.run(handle_signals=False))
     timed_out = await _wait_until_quiet(bus, worker.queues, mailboxes, timeout_seconds, on_tick)
