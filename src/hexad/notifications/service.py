@@ -77,7 +77,7 @@ class NotificationService:
     ) -> None:
         self.store, self.queues, self.clock, self.signer = store, queues, clock, signer
         self._links_base = links_base.rstrip("/")
-        self._policies: dict[str, tuple[str, FilterPolicy | None]] = {}
+        self._policies: dict[str, FilterPolicy] = {}
         self._queues_ready = False
 
     async def ensure_queues(self) -> None:
@@ -206,18 +206,19 @@ class NotificationService:
             await self.queues.send_batch(DELIVERY_QUEUE, jobs[start : start + _BATCH])
 
     def _passes(self, subscription: Subscription, message: Message) -> bool:
+        """Whether the message passes the subscription's policy (compiled once per subscription id:
+        a subscription's policy never changes, a new policy is a new subscription)."""
         if subscription.filter_policy is None:
             return True
-        text = json.dumps(subscription.filter_policy, sort_keys=True) + subscription.filter_scope
-        cached = self._policies.get(subscription.id)
-        if cached is None or cached[0] != text:
+        policy = self._policies.get(subscription.id)
+        if policy is None:
             scope: FilterScope = (
                 "MessageBody" if subscription.filter_scope == "MessageBody" else "MessageAttributes"
             )
-            cached = (text, compile_filter_policy(subscription.filter_policy, scope))
-            self._policies[subscription.id] = cached
-        policy = cached[1]
-        return policy is None or policy.matches(message.attributes, message.body)
+            policy = self._policies[subscription.id] = compile_filter_policy(
+                subscription.filter_policy, scope
+            )
+        return policy.matches(message.attributes, message.body)
 
     async def _request_confirmation(self, subscription: Subscription) -> None:
         token = self.confirm_token(subscription)
