@@ -57,7 +57,7 @@ class IntentClassifier:
         labels = [intent for intent, questions in examples.items() for _ in questions]
         self._embedder = TextEmbedder()
         features = self._embedder.fit(texts)
-        self._model = LogisticRegression(C=20.0, max_iter=5000)
+        self._model = LogisticRegression(C=20.0, solver="saga", max_iter=2000)
         self._model.fit(features, labels)
 
     @property
