@@ -8,8 +8,8 @@ probability and the features that drove it (`hexad.agents.spo_scoring`), so the 
 itself. The event `sales.opportunity.identified` names the client when the lead already is one, so
 the licence agent can check that client's compliance before the proposal goes out.
 
-The model is written to the lake (`ml-models/spo/`) with its held-out ROC AUC, so the dashboard
-and the CLI can show how far to trust it.
+The model is written to the lake (`ml-models/spo/`) with its held-out ROC AUC, Brier score and
+calibration table, so the dashboard and the CLI can show how far to trust it.
 """
 
 from __future__ import annotations
@@ -152,6 +152,7 @@ class SalesPipelineAgent:
         metrics = {
             "closed_deals_trained_on": scored.model.trained_on,
             "held_out_roc_auc": round(scored.model.held_out_auc, 4),
+            "held_out_brier": round(scored.model.held_out_brier, 4),
             "open_deals_scored": len(scored.leads),
             "high_value_leads": len(findings),
             "forecast": [m.to_json() for m in scored.forecast],
@@ -210,6 +211,7 @@ def _save_model(lake: Path, scored: PipelineScores) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump({"calibrated": scored.model.calibrated, "explainer": scored.model.explainer},
                 folder / "lead-win-model.joblib")  # fmt: skip
-    meta = {"held_out_roc_auc": scored.model.held_out_auc, "trained_on": scored.model.trained_on,
+    meta = {"held_out_roc_auc": scored.model.held_out_auc, "held_out_brier": scored.model.held_out_brier,
+            "calibration": scored.model.calibration(), "trained_on": scored.model.trained_on,
             "importances": scored.model.importances()}  # fmt: skip
     (folder / "lead-win-model.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")

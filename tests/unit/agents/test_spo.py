@@ -7,13 +7,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from hexad.agents.base import AgentContext, AgentRun, FrameSource
 from hexad.agents.spo import SalesPipelineAgent, score_pipeline
 from hexad.agents.spo_forecast import pipeline_forecast
-from hexad.agents.spo_scoring import train_win_model
+from hexad.agents.spo_scoring import NUMERIC_FEATURES, train_win_model
 from hexad.config import get_settings
 from hexad.errors import AgentError
 
@@ -47,9 +48,14 @@ def test_high_value_leads_match_the_planted_ones(
 
 def test_the_win_model_ranks_held_out_deals_and_is_saved(lake_and_run: tuple[Path, AgentRun]) -> None:
     lake, run = lake_and_run
-    assert run.metrics["held_out_roc_auc"] >= 0.8
+    # the demo's outcomes are noisy: a real signal on 60 clients' history, never a perfect one
+    assert 0.7 <= run.metrics["held_out_roc_auc"] < 0.97
+    assert 0.05 < run.metrics["held_out_brier"] < 0.25  # an uninformed 0.5 everywhere scores 0.25
     saved = json.loads((lake / "ml-models" / "spo" / "lead-win-model.json").read_text())
-    assert saved["held_out_roc_auc"] == pytest.approx(run.metrics["held_out_roc_auc"])
+    assert saved["held_out_roc_auc"] == pytest.approx(run.metrics["held_out_roc_auc"], abs=1e-4)
+    bins = saved["calibration"]
+    assert sum(b["deals"] for b in bins) == run.metrics["closed_deals_trained_on"]
+    assert [b["predicted"] for b in bins] == sorted(b["predicted"] for b in bins)
     assert (lake / "ml-models" / "spo" / "lead-win-model.joblib").stat().st_size > 0
     assert [m["month"] for m in run.metrics["forecast"]] == ["2026-10", "2026-11", "2026-12"]
     assert all(m["low"] <= m["expected"] <= m["high"] for m in run.metrics["forecast"])
@@ -60,6 +66,18 @@ def test_leads_are_ranked_by_expected_value(frames: FrameSource, tmp_path: Path)
     values = [s.expected_value for s in leads]
     assert values == sorted(values, reverse=True)
     assert all(abs(s.expected_value - s.win_probability * s.amount) < 0.01 for s in leads)
+
+
+def test_held_out_scores_come_from_models_that_never_saw_the_deal() -> None:
+    rng = np.random.default_rng(3)
+    features = pd.DataFrame({name: rng.normal(size=120) for name in NUMERIC_FEATURES})
+    features["source"], features["industry"] = "referral", "legal"
+    won = pd.Series((features["log_amount"] + rng.normal(scale=0.8, size=120) > 0).astype(int))
+    model = train_win_model(features, won)
+    assert len(model.held_out) == 120 and set(model.held_out["won"]) == {0, 1}
+    assert 0.8 < model.held_out_auc < 0.97
+    noise = train_win_model(features, pd.Series(rng.integers(0, 2, size=120)))
+    assert noise.held_out_auc < 0.7  # nothing to learn: no better than a coin, out of fold
 
 
 def test_one_class_history_is_refused_with_counts() -> None:

@@ -19,7 +19,7 @@ def test_leads_and_forecast_commands(demo_folder: Path) -> None:
     )
     assert leads.exit_code == 0, leads.output
     payload = json.loads(leads.output)
-    assert len(payload["leads"]) == 5 and payload["held_out_roc_auc"] >= 0.8
+    assert len(payload["leads"]) == 5 and 0.7 <= payload["held_out_roc_auc"] < 0.97
     values = [lead["expected_value"] for lead in payload["leads"]]
     assert values == sorted(values, reverse=True)
     forecast = runner.invoke(
