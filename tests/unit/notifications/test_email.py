@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from hexad.config import load_settings
 from hexad.notifications.assembly import build_notifications
+from hexad.notifications.preferences import Preferences
 from hexad.notifications.settings import NotificationSettings
 from hexad.runtime.clock import ManualClock
 
@@ -134,4 +135,28 @@ async def test_a_refused_login_is_retried_and_never_logs_the_password(
     assert parts.deliveries.counts["retried"] >= 1 and smtp_server.mails == []
     assert "refused the login" in caplog.text and "wrong-pw-123" not in caplog.text
     assert "wrong-pw-123" not in repr(options_for(smtp_server, "wrong-pw-123"))
+    await parts.aclose()
+
+
+async def test_a_daily_digest_arrives_as_one_mail_listing_every_item(smtp_server: Mailbox) -> None:
+    clock = ManualClock()
+    parts = build_notifications(load_settings(), clock=clock, options=options_for(smtp_server))
+    service = parts.service
+    await service.create_topic("findings")
+    subscription = await service.subscribe("findings", "email", "ann@msp.example", owner="ann")
+    await service.confirm(service.confirm_token(subscription))
+    await service.store.put_preferences("ann", Preferences("ann", digest="daily", digest_hour=8).to_dict())
+    for client in ("CL-0001", "CL-0002"):
+        body = {"title": f"Margin erosion: {client}", "link": f"https://hexad.example/findings/{client}"}
+        await service.publish("findings", body["title"], body, {"severity": "high", "subject_id": client})
+    await parts.deliveries.drain()
+    assert len(smtp_server.mails) == 1  # the confirmation request only
+    clock.advance(8 * 3600)
+    await parts.deliveries.flush_held()
+    await parts.deliveries.drain()
+    digest = smtp_server.mails[-1]
+    assert digest["Subject"] == "[Hexad] Hexad digest: 2 notifications"
+    text, html = parts_of(digest)
+    for client in ("CL-0001", "CL-0002"):
+        assert f"Margin erosion: {client}" in text and f"https://hexad.example/findings/{client}" in html
     await parts.aclose()
