@@ -255,3 +255,18 @@ async def test_bedrock_throttling_is_retried(
     assert result.text.startswith("CL-0010 has 7 idle seats")
     assert usage.recent()[0].attempts == 2
     assert usage.totals()[0].cache_read_tokens == 1536
+
+
+def test_the_configured_provider_is_built_from_settings() -> None:
+    from hexad.config import load_settings
+    from hexad.errors import ConfigError
+    from hexad.intelligence.llm import LlmOptions, build_provider
+
+    options = LlmOptions()
+    assert build_provider(load_settings(), options).name == "offline"
+    with pytest.raises(ConfigError, match="HEXAD_ANTHROPIC_API_KEY"):
+        build_provider(load_settings(llm_provider="anthropic"), options)
+    local = build_provider(
+        load_settings(llm_provider="openai", openai_base_url="http://127.0.0.1:11434/v1"), options
+    )
+    assert (local.name, local.model) == ("openai", "gpt-4o-mini")
