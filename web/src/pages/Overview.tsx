@@ -34,69 +34,59 @@ export function Overview() {
   );
 }
 
-async function loadBusiness() {
-  const [clients, utilization, forecast, licences, departments] = await Promise.all([
-    allClients(),
-    session.can("plans:read") ? allUtilization() : Promise.resolve(null),
-    session.can("leads:read") ? unwrap(api.GET("/api/v1/forecast")) : Promise.resolve(null),
-    session.can("licences:read") ? allLicences() : Promise.resolve(null),
-    session.can("spend:read") ? unwrap(api.GET("/api/v1/spend/departments")) : Promise.resolve(null),
-  ]);
-  return { clients, utilization, forecast, licences, departments };
-}
-
 function BusinessMetrics() {
-  const loaded = useApi(loadBusiness, []);
-  return (
-    <Load loaded={loaded} what="business metrics">
-      {(data) => <BusinessView {...data} />}
-    </Load>
-  );
-}
-
-function BusinessView({ clients, utilization, forecast, licences, departments }: Awaited<ReturnType<typeof loadBusiness>>) {
-  const t12 = clients.map((c) => c.trailing_12_months).filter((f): f is Schemas["Figures"] => f != null);
+  const clients = useApi(allClients, []);
+  const utilization = useApi(() => (session.can("plans:read") ? allUtilization() : Promise.resolve(null)), []);
+  const forecast = useApi(() => (session.can("leads:read") ? unwrap(api.GET("/api/v1/forecast")) : Promise.resolve(null)), []);
+  const licences = useApi(() => (session.can("licences:read") ? allLicences() : Promise.resolve(null)), []);
+  const departments = useApi(() => (session.can("spend:read") ? unwrap(api.GET("/api/v1/spend/departments")) : Promise.resolve(null)), []);
+  const pending = (loaded: { data: unknown; error?: Error }) => (loaded.error ? "unavailable" : "…");
+  const t12 = (clients.data ?? []).map((c) => c.trailing_12_months).filter((f): f is Schemas["Figures"] => f != null);
   const revenue = t12.reduce((s, f) => s + f.revenue, 0);
   const margin = t12.reduce((s, f) => s + f.gross_margin, 0);
-  const losing = clients.filter((c) => (c.trailing_12_months?.margin_pct ?? 0) < 0).length;
-  const avgUtil = utilization?.length ? utilization.reduce((s, u) => s + u.utilization, 0) / utilization.length : null;
-  const savings = licences?.reduce((s, l) => s + (l.unused_monthly_cost ?? 0) + (l.under_billed_monthly ?? 0), 0);
-  const variance = departments?.items.reduce((s, d) => s + d.variance_to_date, 0);
-  const budget = departments?.items.reduce((s, d) => s + d.budget_to_date, 0);
-  const bands = marginBands(clients);
+  const losing = (clients.data ?? []).filter((c) => (c.trailing_12_months?.margin_pct ?? 0) < 0).length;
+  const util = utilization.data;
+  const avgUtil = util?.length ? util.reduce((s, u) => s + u.utilization, 0) / util.length : null;
+  const savings = licences.data?.reduce((s, l) => s + (l.unused_monthly_cost ?? 0) + (l.under_billed_monthly ?? 0), 0);
+  const variance = departments.data?.items.reduce((s, d) => s + d.variance_to_date, 0);
+  const budget = departments.data?.items.reduce((s, d) => s + d.budget_to_date, 0);
+  const f = forecast.data;
   return (
     <>
-      <div className="grid cols-4">
-        <Kpi label="Revenue, last 12 months" value={fmtMoney(revenue)} note={`${clients.length} clients`} />
-        <Kpi label="Gross margin" value={fmtPct(revenue ? (margin / revenue) * 100 : null)} note={`${losing} clients lose money`} tone={losing ? "warn" : ""} />
-        {avgUtil != null && <Kpi label="Technician utilization" value={fmtRatio(avgUtil)} note={`${utilization!.filter((u) => u.utilization > 1).length} over 100%`} />}
-        {savings != null && <Kpi label="Licence savings / month" value={fmtMoney(savings)} note="unused seats + under-billing" tone="ok" />}
-        {variance != null && <Kpi label="Spend vs budget (YTD)" value={fmtMoney(variance)} note={fmtPct(budget ? (variance / budget) * 100 : null) + " of budget"} tone={variance > 0 ? "bad" : "ok"} />}
-        {forecast && <Kpi label="Expected bookings, 3 months" value={fmtMoney(forecast.months.reduce((s, m) => s + (m.expected as number), 0))} note={`of ${fmtMoney(forecast.months.reduce((s, m) => s + (m.pipeline as number), 0))} open pipeline`} />}
+      <div className="grid cols-3">
+        <Kpi label="Revenue, last 12 months" value={clients.data ? fmtMoney(revenue) : pending(clients)} note={clients.data && `${clients.data.length} clients`} />
+        <Kpi label="Gross margin" value={clients.data ? fmtPct(revenue ? (margin / revenue) * 100 : null) : pending(clients)} note={clients.data && `${losing} clients lose money`} tone={losing ? "warn" : ""} />
+        {util !== null && <Kpi label="Technician utilization" value={util ? fmtRatio(avgUtil) : pending(utilization)} note={util && `${util.filter((u) => u.utilization > 1).length} over 100%`} />}
+        {licences.data !== null && <Kpi label="Licence savings / month" value={savings != null ? fmtMoney(savings) : pending(licences)} note="unused seats + under-billing" tone="ok" />}
+        {departments.data !== null && (
+          <Kpi label="Spend vs budget (YTD)" value={variance != null ? fmtMoney(variance) : pending(departments)} note={variance != null ? fmtPct(budget ? (variance / budget) * 100 : null) + " of budget" : undefined} tone={variance != null && variance > 0 ? "bad" : "ok"} />
+        )}
+        {f !== null && <Kpi label="Expected bookings, 3 months" value={f ? fmtMoney(f.months.reduce((s, m) => s + Number(m.expected ?? 0), 0)) : pending(forecast)} note={f && `of ${fmtMoney(f.months.reduce((s, m) => s + Number(m.pipeline ?? 0), 0))} open pipeline`} />}
       </div>
       <div className="grid cols-2" style={{ marginTop: 14 }}>
         <div className="panel">
           <h3>Client profitability (trailing 12 months)</h3>
-          <Chart
-            label="Number of clients per gross-margin band over the last twelve months"
-            option={{
-              tooltip: { trigger: "axis" },
-              xAxis: { type: "category", data: bands.map((b) => b.label), name: "margin" },
-              yAxis: { type: "value", name: "clients" },
-              series: [{ type: "bar", data: bands.map((b) => ({ value: b.count, itemStyle: { color: b.color } })) }],
+          <Load loaded={clients} what="clients">
+            {(rows) => {
+              const bands = marginBands(rows);
+              return (
+                <Chart
+                  label="Number of clients per gross-margin band over the last twelve months"
+                  option={{
+                    tooltip: { trigger: "axis" },
+                    xAxis: { type: "category", data: bands.map((b) => b.label), name: "margin" },
+                    yAxis: { type: "value", name: "clients" },
+                    series: [{ type: "bar", data: bands.map((b) => ({ value: b.count, itemStyle: { color: b.color } })) }],
+                  }}
+                />
+              );
             }}
-          />
+          </Load>
         </div>
-        {forecast ? (
-          <div className="panel">
-            <h3>Pipeline conversion: open, weighted and expected bookings</h3>
-            <ForecastChart forecast={forecast} />
-          </div>
-        ) : (
-          <div className="panel">
-            <Empty title="No pipeline view" hint="Your role cannot see the sales pipeline." />
-          </div>
-        )}
+        <div className="panel">
+          <h3>Pipeline conversion: open, weighted and expected bookings</h3>
+          {f === null ? <Empty title="No pipeline view" hint="Your role cannot see the sales pipeline." /> : <Load loaded={forecast} what="the forecast">{(data) => data && <ForecastChart forecast={data} />}</Load>}
+        </div>
       </div>
     </>
   );
