@@ -47,7 +47,7 @@ from hexad.api.routers import (
 )
 from hexad.api.settings import ApiSettings
 from hexad.auth.keys import api_keys, signing_secret, user_pool
-from hexad.auth.ratelimit import API_LIMIT, CALLER_LIMIT, Limit, RateLimiter
+from hexad.auth.ratelimit import API_LIMIT, Limit, RateLimiter
 from hexad.auth.stores import SqlAuditLog
 from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
@@ -99,7 +99,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    caller_limit: Limit = CALLER_LIMIT,
+    caller_limit: Limit | None = None,
     api_settings: ApiSettings | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
@@ -116,6 +116,7 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=_lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False},  # hexad.observability.http does it
     )
     app.state.settings, app.state.clock, app.state.api_settings = settings, clock, api_settings
     app.state.engine = engine = engine_for(settings)
@@ -138,6 +139,7 @@ def create_app(
         app.include_router(router)
     app.include_router(live_router)
     mount_dashboard(app)  # last: the web dashboard answers GETs no other route (and nothing under /api/)
+    caller_limit = caller_limit or Limit(api_settings.caller_rate, api_settings.caller_burst)
     whole, per_caller = RateLimiter(API_LIMIT, clock), RateLimiter(caller_limit, clock)
     app.add_middleware(RateLimit, whole=whole, per_caller=per_caller)
     app.add_middleware(AuditWrites)

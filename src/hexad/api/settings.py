@@ -1,4 +1,4 @@
-"""The API's own settings (`HEXAD_*`): CORS allow-list and an external OIDC identity provider.
+"""The API's own settings (`HEXAD_*`): CORS, the per-caller rate limit, an external OIDC provider.
 
 Kept beside the API rather than in `hexad.config` because only the API process reads them; they
 come from the same environment and `.env` file. A bad value stops the API at start-up, naming the
@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hexad.auth.oidc import OidcVerifier
 from hexad.auth.permissions import ROLES
+from hexad.auth.ratelimit import CALLER_LIMIT
 from hexad.runtime.clock import Clock
 
 __all__ = ["ApiSettings"]
@@ -25,7 +26,7 @@ def _names(value: str) -> list[str]:
 
 
 class ApiSettings(BaseSettings):
-    """CORS origins and OIDC issuer, audience, JWKS and claim-to-role mapping."""
+    """CORS origins, the per-caller rate limit, and OIDC issuer, audience, JWKS and role mapping."""
 
     model_config = SettingsConfigDict(env_prefix="HEXAD_", env_file=".env", extra="ignore")
 
@@ -38,6 +39,12 @@ class ApiSettings(BaseSettings):
         None, description="the issuer's JWKS; default <issuer>/.well-known/jwks.json"
     )
     oidc_roles_claim: str = Field("groups", description="claim holding the caller's groups or roles")
+    caller_rate: float = Field(
+        CALLER_LIMIT.rate, gt=0, description="requests/s each caller (user, key, address) may make"
+    )
+    caller_burst: float = Field(
+        CALLER_LIMIT.burst, gt=0, description="requests a caller may make at once after a pause"
+    )
     oidc_role_map: str = Field(
         "{}", description='JSON: claim value -> Hexad role, e.g. {"msp-admins": "admin"}'
     )

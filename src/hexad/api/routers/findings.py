@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from hexad.agents.findings import Finding, FindingStore
+from hexad.api.findings_json import findings_page_json
 from hexad.api.pagination import MAX_LIMIT
 from hexad.api.security import Principal, require
 from hexad.domain.models import FindingComment
@@ -56,20 +57,11 @@ async def list_findings(
     subject_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: str | None = None,
-) -> FindingPage:
+) -> Response:
     """Findings matching every filter, oldest first; follow `next_cursor` for the next page."""
-    rows = _store(request).list(
-        agent=agent,
-        kind=kind,
-        severity=severity,
-        status=status,
-        subject_id=subject_id,
-        limit=limit + 1,
-        cursor=cursor,
-    )
-    page = rows[:limit]
-    next_cursor = page[-1].id if len(rows) > limit else None
-    return FindingPage(items=page, next_cursor=next_cursor)
+    filters = {"agent": agent, "kind": kind, "severity": severity, "status": status, "subject_id": subject_id}
+    body = findings_page_json(request.app.state.engine, filters, limit, cursor)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{finding_id}", response_model=Finding)
