@@ -54,6 +54,9 @@ def test_narratives_of_a_finding_and_a_client(api: tuple[TestClient, Headers]) -
     assert about["subject_id"] == client_id and "Revenue" in about["what"]
     department = client.get("/api/v1/narratives/departments/Engineering", headers=headers("viewer")).json()
     assert department["headline"].startswith("Engineering:")
+    vendor = client.get("/api/v1/narratives/vendors/VN-001", headers=headers("finance")).json()
+    assert vendor["subject_type"] == "vendor"
+    assert client.get("/api/v1/narratives/vendors/VN-001", headers=headers("sales")).status_code == 403
 
 
 def test_search_and_llm_usage(api: tuple[TestClient, Headers]) -> None:

@@ -67,16 +67,28 @@ async def finding_narrative(
     return (await explain_finding(await _context(request), finding_id, _llm(request))).as_dict()
 
 
-@router.get("/narratives/{subject_type}/{subject_id}")
-async def subject_narrative(
-    request: Request,
-    subject_type: Literal["clients", "vendors", "departments"],
-    subject_id: str,
-    _: Annotated[Principal, Depends(require("clients:read"))],
+@router.get("/narratives/clients/{client_id}")
+async def client_narrative(
+    request: Request, client_id: str, _: Annotated[Principal, Depends(require("clients:read"))]
 ) -> dict[str, Any]:
-    """The narrative of a client or vendor (by id) or a department (by name)."""
-    kind = subject_type.removesuffix("s")
-    return (await explain_subject(await _context(request), kind, subject_id, _llm(request))).as_dict()
+    """A client's trailing 12 months (revenue, cost, margin and its trend) and open findings."""
+    return (await explain_subject(await _context(request), "client", client_id, _llm(request))).as_dict()
+
+
+@router.get("/narratives/vendors/{vendor_id}")
+async def vendor_narrative(
+    request: Request, vendor_id: str, _: Annotated[Principal, Depends(require("spend:read"))]
+) -> dict[str, Any]:
+    """A vendor's spend over 12 months, its largest bill, its contracts and open findings."""
+    return (await explain_subject(await _context(request), "vendor", vendor_id, _llm(request))).as_dict()
+
+
+@router.get("/narratives/departments/{department}")
+async def department_narrative(
+    request: Request, department: str, _: Annotated[Principal, Depends(require("spend:read"))]
+) -> dict[str, Any]:
+    """A department's year to date against budget, the coming quarter's forecast and open findings."""
+    return (await explain_subject(await _context(request), "department", department, _llm(request))).as_dict()
 
 
 @router.get("/search")
