@@ -40,7 +40,11 @@ from hexad.runtime.clock import ManualClock
 from hexad.runtime.workflows.service import WorkflowService
 
 runner = CliRunner()
-NOW = datetime.now(UTC) + timedelta(minutes=1)  # after executions the CLI starts on the system clock
+
+
+def _now() -> datetime:
+    """A manual clock's start: just after the executions the CLI starts on the system clock."""
+    return datetime.now(UTC) + timedelta(minutes=1)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +116,7 @@ def _execution(execution_id: str) -> dict[str, Any]:
 def test_an_added_contract_is_approved_by_manager_and_finance_under_a_worker(home: Path) -> None:
     register = _register(home)
     end = pd.to_datetime(register["renewal_date"].where(register["renewal_date"] != "", register["end_date"]))
-    ahead = end > pd.Timestamp(NOW.date()) + pd.Timedelta(days=200)  # its reminders are still ahead
+    ahead = end > pd.Timestamp(_now().date()) + pd.Timedelta(days=200)  # its reminders are still ahead
     big = register[
         ahead
         & (register["notice_period_days"] != "")
@@ -177,7 +181,7 @@ def test_a_contract_that_fails_validation_ends_in_the_invalid_state(home: Path, 
     added = json.loads(_cli("contracts", "add", str(document), "--json").output)["added"][0]
 
     async def run() -> Any:
-        service, published = await _service(ManualClock(NOW))
+        service, published = await _service(ManualClock(_now()))
         await service.run_until_idle()
         return await service.describe(added["approval_execution"]), published
 
@@ -217,14 +221,15 @@ def test_a_renewal_due_event_starts_the_renewal_which_analyses_spend_and_decides
     home: Path, decision: dict[str, Any]
 ) -> None:
     contract, billed = _renewal_subject(home)
-    deadline = (NOW + timedelta(days=100)).date()
+    now = _now()
+    deadline = (now + timedelta(days=100)).date()
     end = deadline + timedelta(days=60)
     detail = {"contract_id": contract["contract_id"], "vendor_id": contract["vendor_id"],
               "notice_deadline": deadline.isoformat(), "end_date": end.isoformat()}  # fmt: skip
     entry = {"Source": "hexad.vcm", "DetailType": "contract.renewal.due", "Detail": json.dumps(detail)}
 
     async def run() -> tuple[Any, ...]:
-        clock = ManualClock(NOW)
+        clock = ManualClock(now)
         service, published = await _service(clock)
         bus = wiring.event_bus(clock=clock)
         await bus.put_events([entry])
@@ -276,7 +281,7 @@ def test_consensus_asks_three_agents_and_decides_on_their_evidence(home: Path) -
     question = {"vendor_id": vendor, "client_id": client, "department": department, "category": category}
 
     async def decide(amount: float) -> dict[str, Any]:
-        service, _ = await _service(ManualClock(NOW))
+        service, _ = await _service(ManualClock(_now()))
         execution = await service.start("multi_agent_consensus", {"question": question | {"amount": amount}})
         await service.run_until_idle()
         record = await service.describe(execution)
@@ -300,7 +305,7 @@ def test_the_api_upload_starts_the_approval_and_lists_its_waiting_task(home: Pat
     register = _register(home)
     contract = register[register["document"].str.endswith(".txt")].iloc[-1]
     data = (home / "data" / contract["document"]).read_bytes()
-    clock = ManualClock(NOW)
+    clock = ManualClock(_now())
     app = create_app(load_settings(), clock=clock)
     headers = {"Authorization": f"Bearer {app.state.tokens.issue('u-1', ['admin'])}"}
 
