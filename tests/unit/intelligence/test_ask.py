@@ -101,3 +101,16 @@ async def test_with_an_llm_the_supervisor_calls_the_tools_it_is_offered(ctx: Too
     assert [m.tool_call_id for m in results] == ["c1", "c2"]
     assert json.loads(results[0].content)["tool"] == "budget_status"
     assert len([p for p in answer.parts if p.kind == "table"]) >= 1
+
+
+async def test_an_llm_answer_with_figures_not_in_the_tool_results_is_replaced(ctx: ToolContext) -> None:
+    def script(request: LlmRequest) -> Completion:
+        if len(request.messages) == 1:
+            return Completion("", (ToolCall("c1", "budget_status", {}),), "tool_use", model="scripted")
+        return Completion("Marketing is 987,654.32 over budget [1].", model="scripted")
+
+    provider = OfflineProvider(script)
+    provider.name = "scripted"  # type: ignore[misc]
+    answer = await Supervisor(ctx, llm=LlmClient(provider)).ask("Which departments overspend?")
+    assert "987,654.32" in answer.notes[0]
+    assert answer.text.startswith(answer.calls[0].summary[:20])

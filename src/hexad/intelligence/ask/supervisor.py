@@ -3,7 +3,8 @@
 Offline (no LLM configured): the intent classifier and slot extraction plan the calls (`routing.route`),
 and the answer is templated from the results. With an LLM: the model gets the tools the caller may use
 and calls them (several per turn run in parallel), for up to `max_rounds` turns, then writes the
-answer; the tables of every call are attached either way. Tools the caller's roles do not allow are
+answer, whose numbers must all appear in the tool results (else the templated answer is shown, with
+a note); the tables of every call are attached either way. Tools the caller's roles do not allow are
 neither offered nor run.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -22,6 +24,7 @@ from hexad.intelligence.ask.routing import route
 from hexad.intelligence.ask.slots import Catalog
 from hexad.intelligence.ask.tools import TOOLS, ToolResult, run_tool, tool_specs
 from hexad.intelligence.llm import LlmClient, LlmError, LlmRequest, Message, ToolCall, ToolSpec
+from hexad.intelligence.narratives.grounding import ungrounded
 
 __all__ = ["SYSTEM_PROMPT", "Supervisor"]
 
@@ -146,10 +149,17 @@ class Supervisor:
                 _tool_message(call, result, record)
                 for call, result, record in zip(completion.tool_calls, found, made, strict=True)
             ]
-        if not text:
+        notes: list[str] = []
+        problems = ungrounded(re.sub(r"\[\d+\]", " ", text), question, [r.as_dict(500) for r in results if r])
+        if problems:
+            notes.append(
+                f"the model's answer had figures not in the tool results ({', '.join(problems[:8])}); "
+                "the tool results' summary is shown instead"
+            )
+        if not text or problems:
             text = compose_offline(question, results, [r.error for r in records])
         parts = [AnswerPart("text", text=text), *table_parts(results)]
-        return Answer(question, text, parts, records, f"llm:{self._llm.provider.name}")
+        return Answer(question, text, parts, records, f"llm:{self._llm.provider.name}", notes=notes)
 
 
 def _tool_message(call: ToolCall, result: ToolResult | None, record: CallRecord) -> Message:
