@@ -36,6 +36,15 @@ __all__ = ["JetStreamLog"]
 
 _WRONG_LAST_SEQUENCE = 10071
 _ATTEMPTS = 200
+# what a publish or an API call raises while the server restarts or JetStream is not ready yet
+_UNAVAILABLE = (
+    TimeoutError,
+    nats.errors.TimeoutError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.NoRespondersError,
+    nats.js.errors.NoStreamResponseError,
+    nats.js.errors.ServiceUnavailableError,
+)
 _log = logging.getLogger(__name__)
 
 Apply = Callable[[int, dict[str, Any]], Any]
@@ -139,13 +148,13 @@ class JetStreamLog:
                     headers = {"Nats-Expected-Last-Subject-Sequence": str(expected)} if checked else None
                     try:
                         await js.publish(subject, json.dumps(record).encode(), headers=headers)
+                    except _UNAVAILABLE:  # the server is restarting: the record may have landed
+                        await self._sync_when_back()  # (the nonce says, once the tail catches up)
+                        continue
                     except APIError as exc:
                         if exc.err_code != _WRONG_LAST_SEQUENCE:
                             raise
                         await self._catch_up(exc)
-                        continue
-                    except (TimeoutError, nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
-                        await self._sync_when_back()  # the record may have landed: the nonce says
                         continue
                     return await self._settled(await asyncio.wait_for(outcome, self._timeout))
                 raise RuntimeStoreError(f"stream {self.stream}: too many conflicting writers, gave up")
@@ -173,7 +182,7 @@ class JetStreamLog:
             try:
                 await self.sync()
                 return
-            except (TimeoutError, nats.errors.TimeoutError, nats.errors.NoRespondersError, APIError):
+            except (*_UNAVAILABLE, APIError):
                 await asyncio.sleep(0.25)
         raise RuntimeStoreError(f"stream {self.stream}: NATS at {self.url} did not come back in 60 s")
 
