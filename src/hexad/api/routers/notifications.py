@@ -18,6 +18,7 @@ from hexad.api.security import Principal, require
 from hexad.auth.permissions import allowed
 from hexad.errors import NotFoundError, PermissionDeniedError
 from hexad.notifications.assembly import notification_service
+from hexad.notifications.findings import FINDINGS_TOPIC
 from hexad.notifications.model import Subscription
 from hexad.notifications.preferences import Preferences, defaults_for
 from hexad.notifications.service import NotificationService
@@ -113,11 +114,13 @@ class MuteOut(BaseModel):
     muted_subjects: list[str]
 
 
-def _service(request: Request) -> NotificationService:
-    """The app's notification service, built on first use with the app's settings and clock."""
+async def _service(request: Request) -> NotificationService:
+    """The app's notification service, built on first use with the app's settings and clock; the
+    `findings` topic exists from then on, so people can subscribe before a worker first ran."""
     service: NotificationService | None = getattr(request.app.state, "notifications", None)
     if service is None:
         service = notification_service(request.app.state.settings, clock=request.app.state.clock)
+        await service.create_topic(FINDINGS_TOPIC, "What the agents found")
         request.app.state.notifications = service
     return service
 
@@ -146,7 +149,8 @@ async def list_topics(
     request: Request, _: Annotated[Principal, Depends(require("notifications:read"))]
 ) -> list[TopicOut]:
     """Every topic."""
-    return [TopicOut(**topic.to_dict()) for topic in await _service(request).store.topics()]
+    service = await _service(request)
+    return [TopicOut(**topic.to_dict()) for topic in await service.store.topics()]
 
 
 @router.post("/topics", response_model=TopicOut, status_code=201)
@@ -154,7 +158,8 @@ async def create_topic(
     request: Request, body: TopicIn, _: Annotated[Principal, Depends(require("notifications:admin"))]
 ) -> TopicOut:
     """Create a topic (idempotent)."""
-    return TopicOut(**(await _service(request).create_topic(body.name, body.display_name)).to_dict())
+    service = await _service(request)
+    return TopicOut(**(await service.create_topic(body.name, body.display_name)).to_dict())
 
 
 @router.delete("/topics/{name}", status_code=204)
@@ -162,7 +167,8 @@ async def delete_topic(
     request: Request, name: str, _: Annotated[Principal, Depends(require("notifications:admin"))]
 ) -> None:
     """Delete a topic and its subscriptions."""
-    await _service(request).store.delete_topic(name)
+    service = await _service(request)
+    await service.store.delete_topic(name)
 
 
 @router.post("/topics/{name}/publish", response_model=PublishOut)
@@ -173,8 +179,9 @@ async def publish(
     _: Annotated[Principal, Depends(require("notifications:admin"))],
 ) -> PublishOut:
     """Publish a test message; a worker delivers it."""
+    service = await _service(request)
     content = {"title": body.subject, "summary": body.message}
-    result = await _service(request).publish(name, body.subject, content, body.attributes)
+    result = await service.publish(name, body.subject, content, body.attributes)
     return PublishOut(**result.__dict__)
 
 
@@ -186,7 +193,8 @@ async def list_subscriptions(
     everyone: Annotated[bool, Query(alias="all", description="every user's (admins only)")] = False,
 ) -> list[SubscriptionOut]:
     """Your subscriptions (admins: everyone's with `all=true`); endpoints of chat and webhooks masked."""
-    found = await _service(request).store.subscriptions(topic, cached=False)
+    service = await _service(request)
+    found = await service.store.subscriptions(topic, cached=False)
     if not (everyone and _is_admin(principal)):
         found = [s for s in found if s.owner == principal.subject]
     return [_out(s) for s in found]
@@ -205,7 +213,7 @@ async def subscribe(
             raise PermissionDeniedError(f"only admins may subscribe {body.protocol} endpoints")
         if owner != principal.subject or (body.protocol == "in_app" and body.endpoint != principal.subject):
             raise PermissionDeniedError("you may subscribe only yourself")
-    service = _service(request)
+    service = await _service(request)
     if owner == principal.subject:
         await _preferences(service, principal)
     subscription = await service.subscribe(
@@ -222,7 +230,7 @@ async def unsubscribe(
     principal: Annotated[Principal, Depends(require("notifications:write"))],
 ) -> None:
     """Delete one of your subscriptions (admins: anyone's)."""
-    service = _service(request)
+    service = await _service(request)
     subscription = await service.store.get_subscription(subscription_id)
     if subscription.owner != principal.subject and not _is_admin(principal):
         raise NotFoundError(f"no subscription with id {subscription_id!r}")
@@ -234,7 +242,8 @@ async def confirm(
     request: Request, body: TokenIn, _: Annotated[Principal, Depends(require("notifications:write"))]
 ) -> SubscriptionOut:
     """Confirm a pending subscription with the token of its confirmation link or request."""
-    return _out(await _service(request).confirm(body.token))
+    service = await _service(request)
+    return _out(await service.confirm(body.token))
 
 
 @router.get("/inbox", response_model=Inbox)
@@ -245,7 +254,8 @@ async def inbox(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Inbox:
     """Your in-app notifications, newest first, and how many are unread."""
-    store = _service(request).store
+    service = await _service(request)
+    store = service.store
     items = await store.inbox(principal.subject, unread_only=unread, limit=limit)
     unread_count = len(await store.inbox(principal.subject, unread_only=True, limit=10_000))
     return Inbox(items=[InAppOut(**item.to_dict()) for item in items], unread=unread_count)
@@ -258,7 +268,7 @@ async def mark_read(
     principal: Annotated[Principal, Depends(require("notifications:write"))],
 ) -> Marked:
     """Mark the given notifications (or all) as read."""
-    service = _service(request)
+    service = await _service(request)
     return Marked(marked=await service.store.mark_read(principal.subject, body.ids, service.clock.time()))
 
 
@@ -267,7 +277,8 @@ async def get_preferences(
     request: Request, principal: Annotated[Principal, Depends(require("notifications:read"))]
 ) -> dict[str, Any]:
     """Your preferences (your roles' defaults until you change them)."""
-    return (await _preferences(_service(request), principal)).to_dict()
+    service = await _service(request)
+    return (await _preferences(service, principal)).to_dict()
 
 
 @router.put("/preferences", response_model=dict[str, Any])
@@ -277,8 +288,9 @@ async def put_preferences(
     principal: Annotated[Principal, Depends(require("notifications:write"))],
 ) -> dict[str, Any]:
     """Replace your preferences (channels, time zone, quiet hours, digest, muted subjects)."""
+    service = await _service(request)
     preferences = Preferences.from_dict({**body, "user": principal.subject})
-    await _service(request).store.put_preferences(principal.subject, preferences.to_dict())
+    await service.store.put_preferences(principal.subject, preferences.to_dict())
     return preferences.to_dict()
 
 
@@ -287,7 +299,7 @@ async def mute(
     request: Request, body: TokenIn, principal: Annotated[Principal, Depends(require("notifications:write"))]
 ) -> MuteOut:
     """Mute a subject with the token of a notification's mute link (yours, or anyone's for admins)."""
-    service = _service(request)
+    service = await _service(request)
     user, subject = service.read_mute_token(body.token)
     if user != principal.subject and not _is_admin(principal):
         raise PermissionDeniedError("this mute link belongs to another user")
