@@ -50,6 +50,7 @@ class NatsQueueBackend:
         self._lock = self.log.lock
         self.wakeup_key = f"nats:{url}:{stream}"
         self._started = False
+        self._starting: asyncio.Future[None] | None = None
         self.compact_after = compact_after
         self._compactions: dict[str, asyncio.Future[None]] = {}
         self._receivers: dict[str, list[_Receiver]] = {}  # waiting receives, served together
@@ -61,19 +62,26 @@ class NatsQueueBackend:
             await call(self._start())
 
     async def _start(self) -> None:
-        if not self._started:
-            await self.log.start()
-            self._started = True
+        if self._started:
+            return
+        if self._starting is None:  # concurrent first calls share one connection
+            self._starting = asyncio.ensure_future(self.log.start())
+        try:
+            await asyncio.shield(self._starting)
+        except BaseException:
+            self._starting = None  # a later call tries again
+            raise
+        self._started = True
 
     async def close(self) -> None:
         if self._started:
             await call(self.log.close())
-            self._started = False
+            self._started, self._starting = False, None
 
     def close_sync(self) -> None:
         if self._started:
             call_sync(self.log.close(), 10)
-            self._started = False
+            self._started, self._starting = False, None
 
     async def _run(self, operation: Any) -> Any:
         async def run() -> Any:
