@@ -201,8 +201,9 @@ class DeliveryWorker:
         now = self._service.clock.time()
         digests: dict[str, list[dict[str, Any]]] = defaultdict(list)
         released: list[str] = []
-        for held in await self._service.store.held():
-            if held.due_at > now:
+        store = self._service.store
+        for held in await store.held():
+            if held.due_at > now or held.claimed_until > now or not await store.claim(held, now + 60.0):
                 continue
             released.append(held.key)
             if held.digest:
@@ -213,7 +214,7 @@ class DeliveryWorker:
                 )
         for subscription_id, messages in digests.items():
             await self._service.enqueue(_digest(messages, now), [subscription_id], kind="release")
-        await self._service.store.release(released)
+        await store.release(released)
         self.counts["released"] += len(released)
         return len(released)
 

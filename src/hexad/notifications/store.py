@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hexad.errors import ConflictError
 from hexad.notifications.errors import SubscriptionNotFoundError, TopicNotFoundError
 from hexad.notifications.model import InAppNotification, Subscription, Topic
 from hexad.ports.state import StateStore
@@ -41,6 +42,8 @@ class HeldMessage:
     message: dict[str, Any]
     due_at: float
     digest: bool
+    version: int = 0
+    claimed_until: float = 0.0
 
 
 class NotificationStore:
@@ -161,21 +164,34 @@ class NotificationStore:
         await self._state.put(f"{_PREFIX}held:{user}:{subscription_id}:{item_id}", held)
 
     async def held(self) -> list[HeldMessage]:
-        """Every held message, with its store key."""
+        """Every held message, with its store key and version."""
         found: list[HeldMessage] = []
         for key in await self._state.keys(f"{_PREFIX}held:"):
-            value, _ = await self._state.get(key)
+            value, version = await self._state.get(key)
             if value is not None:
                 found.append(
                     HeldMessage(
-                        key,
-                        str(value["subscription"]),
-                        value["message"],
-                        float(value["due_at"]),
-                        bool(value["digest"]),
+                        key, str(value["subscription"]), value["message"], float(value["due_at"]),
+                        bool(value["digest"]), version, float(value.get("claimed_until", 0.0)),
                     )
-                )
+                )  # fmt: skip
         return found
+
+    async def claim(self, held: HeldMessage, until: float) -> bool:
+        """Take a held message for release until `until`; False when another process took it first.
+
+        Several workers flush at once: the version check lets one of them release each message, and
+        a claim that a crashed worker never released lapses at `until` (at least once, never lost).
+        """
+        value = {
+            "subscription": held.subscription, "message": held.message, "due_at": held.due_at,
+            "digest": held.digest, "claimed_until": until,
+        }  # fmt: skip
+        try:
+            await self._state.put(held.key, value, held.version)
+        except ConflictError:
+            return False
+        return True
 
     async def release(self, keys: Iterable[str]) -> None:
         for key in keys:

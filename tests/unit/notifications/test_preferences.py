@@ -170,3 +170,23 @@ async def test_a_mute_link_stops_a_subject_for_its_user(
         service.read_mute_token(
             service.confirm_token(await service.subscribe("findings", "email", "a@b.example"))
         )
+
+
+async def test_a_held_message_is_released_by_one_worker_and_a_lapsed_claim_is_taken_over(
+    parts: Notifications, webhook_peer: WebhookPeer, clock: ManualClock
+) -> None:
+    service = parts.service
+    await service.create_topic("findings")
+    await webhook_for(parts, webhook_peer, "ann")
+    await service.store.put_preferences("ann", Preferences("ann", digest="daily", digest_hour=8).to_dict())
+    await service.publish("findings", "s", {"title": "held"}, message().attributes)
+    await parts.deliveries.drain()
+    clock.advance(86400)
+    [seen_by_another_worker] = await service.store.held()
+    assert await service.store.claim(seen_by_another_worker, clock.time() + 60)  # it crashes after this
+    assert not await service.store.claim(seen_by_another_worker, clock.time() + 60)  # a stale view loses
+    assert await parts.deliveries.flush_held() == 0  # claimed elsewhere
+    clock.advance(61)
+    assert await parts.deliveries.flush_held() == 1  # the claim lapsed
+    await parts.deliveries.drain()
+    assert len(webhook_peer.requests) == 1 and await service.store.held() == []
