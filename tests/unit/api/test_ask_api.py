@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,3 +67,18 @@ def test_search_and_llm_usage(api: tuple[TestClient, Headers]) -> None:
     assert client.get("/api/v1/llm/usage", headers=headers("viewer")).status_code == 403
     usage = client.get("/api/v1/llm/usage", headers=headers("finance")).json()
     assert usage == {"provider": "offline", "totals": [], "recent": []}
+
+
+def test_ask_streams_calls_text_and_the_answer(api: tuple[TestClient, Headers]) -> None:
+    client, headers = api
+    response = client.post(
+        "/api/v1/ask/stream", json={"question": "who is overworked?"}, headers=headers("viewer")
+    )
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = [
+        json.loads(line.removeprefix("data: "))
+        for line in response.text.splitlines()
+        if line.startswith("data: ")
+    ]
+    assert [e["type"] for e in events] == ["call", "delta", "answer"]
+    assert events[0]["tool"] == "technician_utilization" and events[1]["text"] == events[2]["answer"]["text"]

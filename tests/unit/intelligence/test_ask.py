@@ -114,3 +114,20 @@ async def test_an_llm_answer_with_figures_not_in_the_tool_results_is_replaced(ct
     answer = await Supervisor(ctx, llm=LlmClient(provider)).ask("Which departments overspend?")
     assert "987,654.32" in answer.notes[0]
     assert answer.text.startswith(answer.calls[0].summary[:20])
+
+
+async def test_the_llm_answer_streams_its_text_and_tool_calls(ctx: ToolContext) -> None:
+    def script(request: LlmRequest) -> Completion:
+        if len(request.messages) == 1:
+            return Completion(
+                "Checking.", (ToolCall("c1", "top_leads", {"limit": 3}),), "tool_use", model="scripted"
+            )
+        return Completion("The best deals are listed [1].", model="scripted")
+
+    provider = OfflineProvider(script)
+    provider.name = "scripted"  # type: ignore[misc]
+    events = [e async for e in Supervisor(ctx, llm=LlmClient(provider)).events("Best deals?")]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "delta" and "call" in kinds and kinds[-1] == "answer"
+    text = "".join(e["text"] for e in events[kinds.index("call") + 1 :] if e["type"] == "delta")
+    assert text == events[-1]["answer"]["text"] == "The best deals are listed [1]."

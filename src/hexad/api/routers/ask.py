@@ -9,10 +9,13 @@ rebuilt after an import or 60 s like the other analyses.
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from hexad.agents.base import FrameSource
@@ -57,6 +60,20 @@ async def ask(
     """Answer a question with the agents' tools the caller may use; text cites the tables as [n]."""
     supervisor = Supervisor(await _context(request), llm=_llm(request), allowed=principal.may)
     return (await supervisor.ask(body.question)).as_dict()
+
+
+@router.post("/ask/stream")
+async def ask_stream(
+    request: Request, body: AskIn, principal: Annotated[Principal, Depends(require("ask:use"))]
+) -> StreamingResponse:
+    """The answer as server-sent events: `call` per tool call, `delta` text, then the final `answer`."""
+    supervisor = Supervisor(await _context(request), llm=_llm(request), allowed=principal.may)
+
+    async def events() -> AsyncIterator[str]:
+        async for event in supervisor.events(body.question):
+            yield f"event: {event['type']}\ndata: {json.dumps(event, default=str)}\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/narratives/findings/{finding_id}")

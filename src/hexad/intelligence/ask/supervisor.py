@@ -14,8 +14,10 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import asdict
 from datetime import date
+from typing import Any
 
 from hexad.intelligence.ask.answers import Answer, AnswerPart, CallRecord, compose_offline, table_parts
 from hexad.intelligence.ask.context import ToolContext
@@ -23,7 +25,7 @@ from hexad.intelligence.ask.intents import IntentClassifier
 from hexad.intelligence.ask.routing import route
 from hexad.intelligence.ask.slots import Catalog
 from hexad.intelligence.ask.tools import TOOLS, ToolResult, run_tool, tool_specs
-from hexad.intelligence.llm import LlmClient, LlmError, LlmRequest, Message, ToolCall, ToolSpec
+from hexad.intelligence.llm import Completion, LlmClient, LlmError, LlmRequest, Message, ToolCall, ToolSpec
 from hexad.intelligence.narratives.grounding import ungrounded
 
 __all__ = ["SYSTEM_PROMPT", "Supervisor"]
@@ -64,15 +66,45 @@ class Supervisor:
 
     async def ask(self, question: str) -> Answer:
         """The answer to `question`."""
+        answer: Answer | None = None
+        async for kind, value in self._stream(question):
+            if kind == "answer":
+                answer = value
+        assert answer is not None  # _stream always ends with the answer
+        return answer
+
+    async def events(self, question: str) -> AsyncIterator[dict[str, Any]]:
+        """The answer as it forms: a `call` event per finished tool call, `delta` text, then `answer`.
+
+        The final `answer` event is authoritative: streamed text may be replaced (an ungrounded LLM answer).
+        """
+        index = 0
+        async for kind, value in self._stream(question):
+            if kind == "call":
+                index += 1
+                yield {"type": "call", "index": index, **asdict(value)}
+            elif kind == "delta":
+                yield {"type": "delta", "text": value}
+            else:
+                yield {"type": "answer", "answer": value.as_dict()}
+
+    async def _stream(self, question: str) -> AsyncIterator[tuple[str, Any]]:
         question = question.strip()
+        failure: str | None = None
         if self._llm is not None and not self._llm.offline:
             try:
-                return await self._ask_llm(question)
+                async for item in self._llm_stream(question):
+                    yield item
+                return
             except LlmError as exc:
-                answer = await self._ask_offline(question)
-                answer.notes.append(f"the language model failed ({exc}); answered offline")
-                return answer
-        return await self._ask_offline(question)
+                failure = f"the language model failed ({exc}); answered offline"
+        answer = await self._ask_offline(question)
+        if failure:
+            answer.notes.append(failure)
+        for call in answer.calls:
+            yield "call", call
+        yield "delta", answer.text
+        yield "answer", answer
 
     async def _ask_offline(self, question: str) -> Answer:
         today: date = self._ctx.reference_date
@@ -126,7 +158,7 @@ class Supervisor:
             name, result.arguments, result.summary, None, round(time.perf_counter() - started, 3)
         )
 
-    async def _ask_llm(self, question: str) -> Answer:
+    async def _llm_stream(self, question: str) -> AsyncIterator[tuple[str, Any]]:
         assert self._llm is not None
         specs = tuple(ToolSpec(t.name, t.description, t.parameters) for t in tool_specs(self._allowed))
         messages: list[Message] = [Message("user", question)]
@@ -137,18 +169,32 @@ class Supervisor:
             request = LlmRequest(
                 tuple(messages), system=SYSTEM_PROMPT, tools=specs, max_tokens=1200, purpose="ask"
             )
-            completion = await self._llm.complete(request)
+            completion: Completion | None = None
+            async for event in self._llm.stream(request):
+                if isinstance(event, Completion):
+                    completion = event
+                else:
+                    yield "delta", event.text
+            assert completion is not None  # a stream ends with its Completion
             if not completion.tool_calls:
                 text = completion.text
                 break
             messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
             found, made = await self._run([(c.name, c.arguments) for c in completion.tool_calls])
+            for record in made:
+                yield "call", record
             results += found
             records += made
             messages += [
                 _tool_message(call, result, record)
                 for call, result, record in zip(completion.tool_calls, found, made, strict=True)
             ]
+        yield "answer", self._llm_answer(question, text, results, records)
+
+    def _llm_answer(
+        self, question: str, text: str, results: list[ToolResult | None], records: list[CallRecord]
+    ) -> Answer:
+        assert self._llm is not None
         notes: list[str] = []
         problems = ungrounded(re.sub(r"\[\d+\]", " ", text), question, [r.as_dict(500) for r in results if r])
         if problems:
