@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -29,10 +30,31 @@ class Reply:
     delay: float = 0.0
 
     def body(self) -> bytes:
-        return (RECORDED / self.file).read_bytes()
+        raw = (RECORDED / self.file).read_bytes()
+        if self.file.endswith(".eventstream.jsonl"):
+            events = [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
+            return b"".join(event_stream_message(e["type"], e["payload"]) for e in events)
+        return raw
 
     def content_type(self) -> str:
+        if self.file.endswith(".eventstream.jsonl"):
+            return "application/vnd.amazon.eventstream"
         return "text/event-stream" if self.file.endswith(".sse") else "application/json"
+
+
+def event_stream_message(event_type: str, payload: dict[str, Any]) -> bytes:
+    """One AWS event-stream message (prelude, string headers, JSON payload, CRC32s), as Bedrock sends."""
+    headers = b""
+    for name, value in ((":event-type", event_type), (":content-type", "application/json"),
+                        (":message-type", "event")):  # fmt: skip
+        headers += (
+            bytes([len(name)]) + name.encode() + b"\x07" + len(value).to_bytes(2, "big") + value.encode()
+        )
+    body = json.dumps(payload).encode()
+    prelude = (12 + len(headers) + len(body) + 4).to_bytes(4, "big") + len(headers).to_bytes(4, "big")
+    prelude += zlib.crc32(prelude).to_bytes(4, "big")
+    message = prelude + headers + body
+    return message + zlib.crc32(message).to_bytes(4, "big")
 
 
 @dataclass

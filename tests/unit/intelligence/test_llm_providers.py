@@ -257,6 +257,30 @@ async def test_bedrock_throttling_is_retried(
     assert usage.totals()[0].cache_read_tokens == 1536
 
 
+async def test_bedrock_converse_stream_decodes_the_event_stream(
+    server: ReplayServer, usage: UsageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.queue(Reply("bedrock_converse_stream.eventstream.jsonl"))
+    events = [event async for event in bedrock_client(server, usage, monkeypatch).stream(REQUEST)]
+    final = events[-1]
+    assert isinstance(final, Completion)
+    assert (
+        "".join(e.text for e in events if isinstance(e, TextDelta))
+        == final.text
+        == "Two subscriptions have idle seats."
+    )
+    assert final.tool_calls == (
+        ToolCall("tooluse_Ezd7pAqGSWWXbQ4kXyZbAA", "licence_reconciliation", {"issue": "unused"}),
+    )
+    assert server.seen[0].path.endswith("/converse-stream")
+    assert (final.usage.input_tokens, final.usage.cache_read_tokens, final.stop_reason) == (
+        310,
+        1536,
+        "tool_use",
+    )
+    assert usage.totals()[0].calls == 1
+
+
 def test_the_configured_provider_is_built_from_settings() -> None:
     from hexad.config import load_settings
     from hexad.errors import ConfigError
