@@ -140,11 +140,18 @@ function Upload({ onUploaded }: { onUploaded: (id: string) => void }) {
       {result && (
         <div role="status" style={{ marginTop: 8 }}>
           {result.duplicate ? "Already stored" : "Stored"}: {result.document_id} {result.contract_id && `(contract ${result.contract_id})`}, read by {result.method}.
+          {approvalOf(result) && " Its approval workflow has started; a worker brings it to the approval step below."}
         </div>
       )}
       {error && <ErrorState error={error} />}
     </>
   );
+}
+
+/** The approval execution an upload started, on servers that start one (read loosely: older servers lack it). */
+function approvalOf(result: Schemas["UploadOut"]): string | null {
+  const value = (result as Record<string, unknown>).approval_execution;
+  return typeof value === "string" ? value : null;
 }
 
 function DocumentView({ id }: { id: string }) {
