@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import sqlite3
 import tempfile
@@ -16,6 +17,7 @@ from tests.unit.api.demo_home import install_demo_database
 @cache
 def _prepared() -> Path:
     home = Path(tempfile.mkdtemp(prefix="hexad-ask-home-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     install_demo_database(home)
     settings = load_settings(home=home)
     for agent in ("cpi", "sli", "dsa"):
