@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -220,6 +221,27 @@ def deliver() -> None:
 
     counts = _run(work)
     typer.echo(", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "nothing to deliver")
+
+
+@app.command("inbox")
+def inbox(
+    user: str = typer.Argument(..., help="the user id"),
+    unread: bool = typer.Option(False, "--unread", help="only unread notifications"),
+    limit: int = typer.Option(20, "--limit", min=1, max=500),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+) -> None:
+    """A user's in-app notifications (the dashboard's bell), newest first."""
+    items = _run(lambda parts: parts.service.store.inbox(user, unread_only=unread, limit=limit))
+    if as_json:
+        typer.echo(json.dumps([item.to_dict() for item in items], indent=2))
+        return
+    table = Table(title=f"Notifications of {user}")
+    for column in ("when", "severity", "title", "read"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        when = datetime.fromtimestamp(item.created_at, UTC).isoformat(timespec="seconds")
+        table.add_row(when, item.severity, item.title, "yes" if item.read_at else "no")
+    Console().print(table)
 
 
 @app.command("preferences")

@@ -36,6 +36,9 @@ def test_topics_subscriptions_test_publish_and_preferences() -> None:
     code, output = run("test", "findings", "-a", "severity=high", "-a", "score=0.9", "--deliver")
     assert "1 matched, 0 filtered out, 1 pending confirmation" in output
     assert "delivered 1" in output
+    [item] = json.loads(run("inbox", "u-ann", "--json")[1])
+    assert item["title"] == "Hexad test notification" and item["read_at"] is None
+    assert "Hexad test notification" in run("inbox", "u-ann", "--unread")[1]
     code, output = run("test", "findings", "-a", "severity=low")
     assert "0 matched, 1 filtered out" in output
 
