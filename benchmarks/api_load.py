@@ -188,6 +188,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         endpoints = {
             "GET /api/v1/findings?limit=50": f"{base}/api/v1/findings?limit=50",
             "GET /api/v1/clients/{id}": f"{base}/api/v1/clients/{client_id}",
+            "GET /healthz (no work: this machine's ceiling)": f"{base}/healthz",
         }
         for url in endpoints.values():  # warm the caches of both workers
             load(url, token, 2, args.connections)
@@ -222,6 +223,7 @@ def main() -> None:
     table = Table("endpoint", "req/s (median)", "p50 ms", "p99 ms", "non-2xx", "runs req/s", "target")
     for name, result in found["results"].items():
         met = result["rps"] >= TARGET_RPS and result["p99_ms"] < TARGET_P99_MS
+        target = "-" if name.startswith("GET /healthz") else "met" if met else "missed"
         table.add_row(
             name,
             f"{result['rps']:,.0f}",
@@ -229,7 +231,7 @@ def main() -> None:
             f"{result['p99_ms']:.1f}",
             str(int(result["errors"])),
             ", ".join(f"{r:,.0f}" for r in result["runs_rps"]),
-            "met" if met else "missed",
+            target,
         )
     Console().print(table)
     summary = {
