@@ -20,7 +20,7 @@ web: web/dist/index.html
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES) | setup
-	cd web && npm run api && npm run build
+	cd web && npm run api && npm test && npm run build
 
 demo: setup web
 	$(UV) run hexad demo run

@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from hexad.api.problems import ProblemError
 
-__all__ = ["dashboard_folder", "mount_dashboard"]
+__all__ = ["BUILD_FOLDERS", "dashboard_folder", "mount_dashboard"]
 
 _PACKAGED = Path(__file__).resolve().parents[1] / "web"
 _SOURCE_TREE = Path(__file__).resolve().parents[3] / "web" / "dist"
@@ -27,14 +27,17 @@ build</code>, then reload this page. The API itself is running: <a href="/api/do
 </body></html>"""
 
 
-def dashboard_folder(candidates: tuple[Path, ...] = (_PACKAGED, _SOURCE_TREE)) -> Path | None:
+BUILD_FOLDERS = (_PACKAGED, _SOURCE_TREE)
+
+
+def dashboard_folder(candidates: tuple[Path, ...] = BUILD_FOLDERS) -> Path | None:
     """The first folder holding a built dashboard (an index.html), if any."""
     return next((folder for folder in candidates if (folder / "index.html").is_file()), None)
 
 
-def mount_dashboard(app: Starlette, folder: Path | None = None) -> None:
+def mount_dashboard(app: Starlette, candidates: tuple[Path, ...] = BUILD_FOLDERS) -> None:
     """Answer every GET outside /api/ with a dashboard file, or its index.html (client-side routes)."""
-    root = folder or dashboard_folder()
+    root = dashboard_folder(candidates)
 
     async def serve(request: Request) -> Response:
         path = str(request.path_params.get("path", ""))
