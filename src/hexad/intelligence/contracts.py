@@ -248,7 +248,7 @@ def _parties(flat: _Text, known: Sequence[str]) -> ExtractedField:
     match = re.search(pattern, flat.flat)
     if match is None:
         return _UNKNOWN
-    read = [_legal_suffix(match.group(k).strip(" ,")) for k in (1, 2)]
+    read = [_capital_i(_legal_suffix(match.group(k).strip(" ,"))) for k in (1, 2)]
     matched = [_known_party(name, known) for name in read]
     confidence = 0.95 if all(m is not None for m in matched) else 0.9
     parties = [m if m is not None else name for name, m in zip(read, matched, strict=True)]
@@ -277,6 +277,11 @@ def _legal_suffix(name: str) -> str:
         return name
     separator = ", " if match.group("sep") else " "
     return name[: match.start()].rstrip(" ,.") + separator + suffix + match.group("dot")
+
+
+def _capital_i(name: str) -> str:
+    """A word of a name that OCR began with "i" for "I" ("Brown insurance"): names capitalise words."""
+    return re.sub(r"(?<![\w'’-])i(?=[a-z]{2,}\b)", "I", name)
 
 
 def _split_suffix(name: str) -> tuple[str, str]:
@@ -398,7 +403,8 @@ def _notice_period(flat: _Text) -> ExtractedField:
 def _value(flat: _Text) -> tuple[ExtractedField, ExtractedField]:
     codes = "|".join(sorted(_CODE_READINGS, key=lambda c: (-len(c), c)))
     symbols = "|".join(re.escape(s) for s in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True))
-    amount = r"(?P<amount>\d{1,3}(?:,\s?\d{3})+(?:\.\d{2})?|\d+(?:\.\d{2})?)"
+    # OCR may split a figure with a space ("1 77,000.00"): only digits grouped by commas are joined
+    amount = r"(?P<amount>\d(?:\s?\d){0,2}(?:,\s?\d{3})+(?:\.\d{2})?|\d+(?:\.\d{2})?)"
     anchor = r"(?:contract\s+va[a-z]{3}|total\s+(?:fees?|value|price|amount)|fees?\s+of|consideration\s+of)"
     anchor += r"[^.\d]{0,30}?"
     patterns = [

@@ -127,7 +127,7 @@ def test_counts_scale_with_the_number_of_clients(table: Read) -> None:
     assert 200 * SMALL_CLIENTS <= len(table("tickets")) <= 400 * SMALL_CLIENTS
     assert 3 * len(table("tickets")) <= len(table("time_entries")) <= 15 * len(table("tickets"))
     assert len(table("vendor_contracts")) == round(120 * SMALL_CLIENTS / 200)
-    assert len(table("leads")) == round(300 * SMALL_CLIENTS / 200)
+    assert len(table("leads")) == round(600 * SMALL_CLIENTS / 200)
     assert len(table("technicians")) == max(5, round(40 * SMALL_CLIENTS / 200))
 
 

@@ -201,8 +201,17 @@ def test_known_names_correct_misread_parties_but_keep_the_suffix_as_read() -> No
         ("Acme Holdings llc", "Acme Holdings LLC"),
         ("Linc Partners", "Linc Partners"),
         ("Hexad Demo MSP", "Hexad Demo MSP"),
+        ("Brown insurance, Inc.", "Brown Insurance, Inc."),
+        ("Acme iCloud Services Ltd.", "Acme iCloud Services Ltd."),
     ],
 )
 def test_legal_suffixes_are_written_the_usual_way(read: str, expected: str) -> None:
     text = f'This agreement is made between {read} ("Customer") and Acme Cloud, Inc. ("Supplier").'
     assert extract_terms(text, as_of=date(2026, 9, 30)).value("parties")[0] == expected
+
+
+def test_a_figure_split_by_ocr_is_joined_only_when_its_digits_are_grouped() -> None:
+    split = extract_terms("The total contract value is EUR 1 77,000.00, invoiced.", as_of=date(2026, 9, 30))
+    assert split.value("value") == Decimal("177000.00") and split.value("currency") == "EUR"
+    plain = extract_terms("The total contract value is USD 2 500 for 3 sites.", as_of=date(2026, 9, 30))
+    assert plain.value("value") == Decimal("2")
