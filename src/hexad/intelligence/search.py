@@ -82,7 +82,10 @@ def _snippet(body: str, query: str) -> str:
     lower = flat.lower()
     positions = [lower.find(w) for w in words if lower.find(w) >= 0]
     start = max(0, min(positions) - 40) if positions else 0
-    return flat[start : start + _SNIPPET]
+    if start:
+        start = flat.find(" ", start) + 1  # begin at a word
+    end = flat.rfind(" ", start, start + _SNIPPET)
+    return flat[start : end if end > start else start + _SNIPPET]
 
 
 def _findings(ctx: ToolContext) -> list[Document]:

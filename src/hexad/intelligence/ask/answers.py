@@ -75,24 +75,97 @@ def _actions(result: ToolResult, source: int) -> list[str]:
     return [f"{action} [{source}]" for action in list(seen)[:3]]
 
 
-def _detail(result: ToolResult, source: int) -> str:
-    """A sentence of specifics beyond the summary, for the tools where the first rows say the most."""
-    data, rows = result.data, result.rows
-    if result.tool == "client_profitability" and data.get("first_month_margin") is not None and rows:
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{100 * float(value):.0f}%"
+
+
+def _money(value: Any) -> str:
+    return "n/a" if value is None else f"{float(value):,.2f}"
+
+
+def _profitability(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    if data.get("client_id"):
         first, last = rows[0], rows[-1]
-        return (
-            f"Monthly margin went from {100 * first[4]:.0f}% in {first[0]} to "
-            f"{100 * (last[4] or 0):.0f}% in {last[0]} [{source}]."
-        )
-    if result.tool == "list_findings" and rows:
-        return " ".join(f"{row[4].capitalize()}: {row[6]} [{source}]." for row in rows[:3])
-    if (
-        result.tool in ("top_leads", "contract_renewals", "technician_utilization", "contract_search")
-        and rows
-    ):
-        heads = ", ".join(str(row[1]) for row in rows[:3])
-        return f"First: {heads} [{source}]."
-    return ""
+        return f"Monthly margin went from {_pct(first[4])} in {first[0]} to {_pct(last[4])} in {last[0]}"
+    return "Lowest margins: " + ", ".join(f"{r[1]} ({r[0]}) {_pct(r[4])}" for r in rows[:3])
+
+
+def _budget(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    over = [r for r in rows if (r[4] or 0) > 1][:3] or rows[:3]
+    return "; ".join(f"{r[0]} {_pct(r[4])} ({_money(r[2])} of {_money(r[1])})" for r in over)
+
+
+def _spend(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    top = max(rows, key=lambda r: r[1])
+    return f"Highest month {top[0]} at {_money(top[1])}; latest {rows[-1][0]} at {_money(rows[-1][1])}"
+
+
+def _licences(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    def one(r: list[Any]) -> str:
+        counts = ((r[8], "unused"), (r[9], "over-deployed"), (r[10], "under-billed"))
+        issues = [f"{n} {label}" for n, label in counts if n]
+        return f"{r[0]} {r[1]} {r[2]} {r[3]} ({', '.join(issues) or 'no issue'})"
+
+    return "Most at stake: " + ", ".join(one(r) for r in rows[:3])
+
+
+def _forecast(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    return "; ".join(f"{r[0]}: {_money(r[4])} expected ({_money(r[5])} to {_money(r[6])})" for r in rows)
+
+
+def _leads(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{r[0]} {r[1]} ({r[2]}, {_pct(r[4])} to win, {_money(r[5])} expected)" for r in rows[:3]
+    )
+
+
+def _renewals(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    def one(r: list[Any]) -> str:
+        notice = f", notice by {r[5]}" if r[5] else ", notice period unknown"
+        return f"{r[0]} with {r[1]} ends {r[2]}{' (auto-renews)' if r[3] else ''}{notice}"
+
+    return "; ".join(one(r) for r in rows[:3])
+
+
+def _utilization(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    if data.get("technician_id"):
+        busiest = max(rows, key=lambda r: r[3] or 0)
+        return f"Busiest week {busiest[0]} at {_pct(busiest[3])}"
+    low = rows[-1]
+    return (
+        "Highest: "
+        + ", ".join(f"{r[1]} {_pct(r[4])}" for r in rows[:3])
+        + f"; lowest: {low[1]} {_pct(low[4])}"
+    )
+
+
+def _findings(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    return " ".join(f"{str(r[4]).capitalize()}: {r[6]}." for r in rows[:3]).rstrip(".")
+
+
+def _matches(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    first = rows[0]
+    return f'Best match: {first[-3]}: "{first[-1]}"'
+
+
+def _plan(rows: list[list[Any]], data: dict[str, Any]) -> str:
+    return "First: " + "; ".join(f"{r[0]} to {r[1]} ({r[5]})" for r in rows[:3])
+
+
+_DETAILS = {
+    "client_profitability": _profitability, "budget_status": _budget, "spend_series": _spend,
+    "licence_reconciliation": _licences, "pipeline_forecast": _forecast, "top_leads": _leads,
+    "contract_renewals": _renewals, "technician_utilization": _utilization, "list_findings": _findings,
+    "contract_search": _matches, "semantic_search": _matches, "assignment_plan": _plan,
+}  # fmt: skip
+
+
+def _detail(result: ToolResult, source: int) -> str:
+    """A sentence of specifics beyond the summary: the rows that say the most."""
+    writer = _DETAILS.get(result.tool)
+    if writer is None or not result.rows:
+        return ""
+    return f"{writer(result.rows, result.data)} [{source}]."
 
 
 def compose_offline(question: str, results: list[ToolResult | None], errors: list[str | None]) -> str:
