@@ -43,8 +43,11 @@ def _contexts(settings: Settings) -> Any:
     return get
 
 
-def http_app(settings: Settings) -> Any:
-    """The streamable-HTTP MCP app behind the API's authentication (`McpAuth`)."""
+def http_app(settings: Settings, host: str = "127.0.0.1") -> Any:
+    """The streamable-HTTP MCP app behind the API's authentication (`McpAuth`).
+
+    On a loopback `host` the SDK also refuses foreign Host and Origin headers (DNS rebinding).
+    """
     from hexad.api.security import authenticate
     from hexad.auth.keys import api_keys, signing_secret
     from hexad.auth.tokens import TokenIssuer
@@ -53,7 +56,7 @@ def http_app(settings: Settings) -> Any:
     clock = SystemClock()
     server = build_server(_contexts(settings), open_llm(settings, engine=engine_for(settings)))
     starlette = server.streamable_http_app(
-        streamable_http_path="/mcp", stateless_http=True, json_response=True
+        streamable_http_path="/mcp", stateless_http=True, json_response=True, host=host
     )
     state = SimpleNamespace(
         tokens=TokenIssuer(signing_secret(settings), clock), api_keys=api_keys(settings, clock)
@@ -81,7 +84,7 @@ def mcp(
         return
     import uvicorn
 
-    config = uvicorn.Config(http_app(settings), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(http_app(settings, host), host=host, port=port, log_level="warning")
     typer.echo(
         f"MCP over streamable HTTP at http://{host}:{port}/mcp (bearer token or API key required)", err=True
     )
