@@ -20,11 +20,12 @@ from hexad.errors import ValidationError
 
 __all__ = ["findings_page_json"]
 
-_HEAD = ("id", "agent", "kind", "subject_type", "subject_id", "severity", "score", "summary")
-_TAIL = ("recommended_action", "status", "created_at", "updated_at", "resolved_at")
-_COLUMNS = [FINDINGS.c[name] for name in _HEAD + _TAIL] + [
+_FIELDS = ("id", "agent", "kind", "subject_type", "subject_id", "severity", "score", "summary",
+           "recommended_action", "status", "created_at", "updated_at", "resolved_at")  # fmt: skip
+_COLUMNS = [FINDINGS.c[name] for name in _FIELDS] + [
     sa.cast(FINDINGS.c.evidence, sa.Text).label("evidence_json")
 ]
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 _ORDER = (FINDINGS.c.created_at, FINDINGS.c.id)
 
 
@@ -37,16 +38,12 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _item(row: Any) -> str:
-    head = {name: getattr(row, name) for name in _HEAD}
-    head["score"] = float(head["score"])
-    tail = {name: getattr(row, name) for name in _TAIL}
-    for name in ("created_at", "updated_at", "resolved_at"):
-        tail[name] = _iso(tail[name])
-    return (
-        json.dumps(head, ensure_ascii=False)[:-1]
-        + ',"evidence":' + (row.evidence_json or "{}") + ","
-        + json.dumps(tail, ensure_ascii=False)[1:]
-    )  # fmt: skip
+    """One finding: its columns encoded once, then the stored evidence text as the last member."""
+    fields = dict(zip(_FIELDS, row, strict=False))
+    fields["score"] = float(fields["score"])
+    fields["created_at"], fields["updated_at"] = _iso(fields["created_at"]), _iso(fields["updated_at"])
+    fields["resolved_at"] = _iso(fields["resolved_at"])
+    return _ENCODE(fields)[:-1] + ',"evidence":' + (row.evidence_json or "{}") + "}"
 
 
 def findings_page_json(
