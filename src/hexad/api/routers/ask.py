@@ -21,10 +21,10 @@ from pydantic import BaseModel, Field
 from hexad.agents.base import FrameSource
 from hexad.api.routers.analysis import analysis_cache
 from hexad.api.security import Principal, require
-from hexad.intelligence.ask import Supervisor, ToolContext
-from hexad.intelligence.llm import LlmClient, UsageStore, open_llm
-from hexad.intelligence.narratives import explain_finding, explain_subject
-from hexad.intelligence.search import search_index
+from hexad.intelligence.ask import Answer, Supervisor, ToolContext
+from hexad.intelligence.llm import CallRecord, LlmClient, UsageStore, UsageTotal, open_llm
+from hexad.intelligence.narratives import Narrative, explain_finding, explain_subject
+from hexad.intelligence.search import SearchHit, search_index
 
 __all__ = ["router"]
 
@@ -33,6 +33,36 @@ router = APIRouter(prefix="/api/v1", tags=["intelligence"])
 
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
+
+
+class NarrativeOut(BaseModel):
+    """A narrative: headline, what happened, why, what to do, the numbers, and who wrote it."""
+
+    subject_type: str
+    subject_id: str
+    headline: str
+    what: str
+    why: str
+    action: str
+    numbers: dict[str, Any]
+    source: str
+    rejected: str | None
+    text: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    items: list[SearchHit]
+
+
+class UsageOut(BaseModel):
+    provider: str
+    totals: list[UsageTotal]
+    recent: list[CallRecord]
+
+
+def _narrative(narrative: Narrative) -> NarrativeOut:
+    return NarrativeOut(**narrative.as_dict())
 
 
 def _llm(request: Request) -> LlmClient:
@@ -53,13 +83,13 @@ async def _context(request: Request) -> ToolContext:
     return context
 
 
-@router.post("/ask")
+@router.post("/ask", response_model=Answer)
 async def ask(
     request: Request, body: AskIn, principal: Annotated[Principal, Depends(require("ask:use"))]
-) -> dict[str, Any]:
+) -> Answer:
     """Answer a question with the agents' tools the caller may use; text cites the tables as [n]."""
     supervisor = Supervisor(await _context(request), llm=_llm(request), allowed=principal.may)
-    return (await supervisor.ask(body.question)).as_dict()
+    return await supervisor.ask(body.question)
 
 
 @router.post("/ask/stream")
@@ -76,62 +106,58 @@ async def ask_stream(
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/narratives/findings/{finding_id}")
+@router.get("/narratives/findings/{finding_id}", response_model=NarrativeOut)
 async def finding_narrative(
     request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:read"))]
-) -> dict[str, Any]:
+) -> NarrativeOut:
     """What happened, why, what to do and the numbers, for one finding."""
-    return (await explain_finding(await _context(request), finding_id, _llm(request))).as_dict()
+    return _narrative(await explain_finding(await _context(request), finding_id, _llm(request)))
 
 
-@router.get("/narratives/clients/{client_id}")
+@router.get("/narratives/clients/{client_id}", response_model=NarrativeOut)
 async def client_narrative(
     request: Request, client_id: str, _: Annotated[Principal, Depends(require("clients:read"))]
-) -> dict[str, Any]:
+) -> NarrativeOut:
     """A client's trailing 12 months (revenue, cost, margin and its trend) and open findings."""
-    return (await explain_subject(await _context(request), "client", client_id, _llm(request))).as_dict()
+    return _narrative(await explain_subject(await _context(request), "client", client_id, _llm(request)))
 
 
-@router.get("/narratives/vendors/{vendor_id}")
+@router.get("/narratives/vendors/{vendor_id}", response_model=NarrativeOut)
 async def vendor_narrative(
     request: Request, vendor_id: str, _: Annotated[Principal, Depends(require("spend:read"))]
-) -> dict[str, Any]:
+) -> NarrativeOut:
     """A vendor's spend over 12 months, its largest bill, its contracts and open findings."""
-    return (await explain_subject(await _context(request), "vendor", vendor_id, _llm(request))).as_dict()
+    return _narrative(await explain_subject(await _context(request), "vendor", vendor_id, _llm(request)))
 
 
-@router.get("/narratives/departments/{department}")
+@router.get("/narratives/departments/{department}", response_model=NarrativeOut)
 async def department_narrative(
     request: Request, department: str, _: Annotated[Principal, Depends(require("spend:read"))]
-) -> dict[str, Any]:
+) -> NarrativeOut:
     """A department's year to date against budget, the coming quarter's forecast and open findings."""
-    return (await explain_subject(await _context(request), "department", department, _llm(request))).as_dict()
+    return _narrative(await explain_subject(await _context(request), "department", department, _llm(request)))
 
 
-@router.get("/search")
+@router.get("/search", response_model=SearchOut)
 async def search(
     request: Request,
     _: Annotated[Principal, Depends(require("findings:read"))],
     q: Annotated[str, Query(min_length=1, max_length=300)],
     kind: Literal["finding", "contract"] | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> dict[str, Any]:
+) -> SearchOut:
     """Findings and contract documents closest in meaning to `q` (TF-IDF cosine)."""
     context = await _context(request)
     hits = search_index(context).query(q, limit=limit, kinds=(kind,) if kind else None)
-    return {"query": q, "items": [hit.__dict__ for hit in hits]}
+    return SearchOut(query=q, items=hits)
 
 
-@router.get("/llm/usage")
+@router.get("/llm/usage", response_model=UsageOut)
 async def llm_usage(
     request: Request,
     _: Annotated[Principal, Depends(require("llm:read"))],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+) -> UsageOut:
     """Language-model calls: totals per provider, model and purpose, and the latest calls."""
     store = UsageStore(request.app.state.engine)
-    return {
-        "provider": _llm(request).provider.name,
-        "totals": [total.as_dict() for total in store.totals()],
-        "recent": [call.__dict__ for call in store.recent(limit)],
-    }
+    return UsageOut(provider=_llm(request).provider.name, totals=store.totals(), recent=store.recent(limit))

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from hexad.config import Settings, get_settings
-from hexad.intelligence.ask.answers import Answer, AnswerPart, CallRecord
+from hexad.intelligence.ask.answers import Answer, AnswerPart, ToolCallRecord
 from hexad.intelligence.ask.context import ToolContext
 from hexad.intelligence.ask.supervisor import Supervisor
 from hexad.intelligence.ask.tools import TOOLS, Tool, ToolResult, run_tool, tool_specs
@@ -16,9 +16,9 @@ __all__ = [
     "TOOLS",
     "Answer",
     "AnswerPart",
-    "CallRecord",
     "Supervisor",
     "Tool",
+    "ToolCallRecord",
     "ToolContext",
     "ToolResult",
     "open_context",

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from hexad.intelligence.ask.tools import ToolResult
 
-__all__ = ["Answer", "AnswerPart", "CallRecord", "compose_offline", "table_parts"]
+__all__ = ["Answer", "AnswerPart", "ToolCallRecord", "compose_offline", "table_parts"]
 
 _MAX_ROWS = 50
 
@@ -30,7 +30,7 @@ class AnswerPart:
 
 
 @dataclass(frozen=True)
-class CallRecord:
+class ToolCallRecord:
     """One tool call made for the answer: what was asked, what came back (or the error)."""
 
     tool: str
@@ -47,7 +47,7 @@ class Answer:
     question: str
     text: str
     parts: list[AnswerPart]
-    calls: list[CallRecord]
+    calls: list[ToolCallRecord]
     mode: str
     intent: str | None = None
     confidence: float | None = None

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from hexad.intelligence.ask.answers import Answer, AnswerPart, CallRecord, compose_offline, table_parts
+from hexad.intelligence.ask.answers import Answer, AnswerPart, ToolCallRecord, compose_offline, table_parts
 from hexad.intelligence.ask.context import ToolContext
 from hexad.intelligence.ask.intents import IntentClassifier
 from hexad.intelligence.ask.routing import route
@@ -133,28 +133,28 @@ class Supervisor:
 
     async def _run(
         self, calls: Sequence[tuple[str, dict[str, object]]]
-    ) -> tuple[list[ToolResult | None], list[CallRecord]]:
+    ) -> tuple[list[ToolResult | None], list[ToolCallRecord]]:
         """Run the calls in parallel threads; a failed or forbidden call becomes an error record."""
         outcomes = await asyncio.gather(*(asyncio.to_thread(self._one, name, args) for name, args in calls))
         return [o[0] for o in outcomes], [o[1] for o in outcomes]
 
-    def _one(self, name: str, arguments: dict[str, object]) -> tuple[ToolResult | None, CallRecord]:
+    def _one(self, name: str, arguments: dict[str, object]) -> tuple[ToolResult | None, ToolCallRecord]:
         started = time.perf_counter()
         tool = TOOLS.get(name)
         if tool is not None and not self._allowed(tool.permission):
             error = f"this needs the {tool.permission!r} permission, which your roles lack"
-            return None, CallRecord(name, dict(arguments), "", error)
+            return None, ToolCallRecord(name, dict(arguments), "", error)
         try:
             result = run_tool(self._ctx, name, dict(arguments))
         except Exception as exc:  # one failing tool must not lose the others' results
-            return None, CallRecord(
+            return None, ToolCallRecord(
                 name,
                 dict(arguments),
                 "",
                 f"{exc.__class__.__name__}: {exc}",
                 round(time.perf_counter() - started, 3),
             )
-        return result, CallRecord(
+        return result, ToolCallRecord(
             name, result.arguments, result.summary, None, round(time.perf_counter() - started, 3)
         )
 
@@ -163,7 +163,7 @@ class Supervisor:
         specs = tuple(ToolSpec(t.name, t.description, t.parameters) for t in tool_specs(self._allowed))
         messages: list[Message] = [Message("user", question)]
         results: list[ToolResult | None] = []
-        records: list[CallRecord] = []
+        records: list[ToolCallRecord] = []
         text = ""
         for _ in range(self._max_rounds):
             request = LlmRequest(
@@ -192,7 +192,7 @@ class Supervisor:
         yield "answer", self._llm_answer(question, text, results, records)
 
     def _llm_answer(
-        self, question: str, text: str, results: list[ToolResult | None], records: list[CallRecord]
+        self, question: str, text: str, results: list[ToolResult | None], records: list[ToolCallRecord]
     ) -> Answer:
         assert self._llm is not None
         notes: list[str] = []
@@ -208,6 +208,6 @@ class Supervisor:
         return Answer(question, text, parts, records, f"llm:{self._llm.provider.name}", notes=notes)
 
 
-def _tool_message(call: ToolCall, result: ToolResult | None, record: CallRecord) -> Message:
+def _tool_message(call: ToolCall, result: ToolResult | None, record: ToolCallRecord) -> Message:
     body = {"error": record.error} if result is None else result.as_dict(max_rows=20)
     return Message("tool", json.dumps(body, default=str), tool_call_id=call.id)
