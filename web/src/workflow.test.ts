@@ -28,7 +28,9 @@ describe("histories", () => {
     event(2, "TaskStateEntered", { name: "Extract" }),
     event(3, "TaskStateExited", { name: "Extract" }),
     event(4, "TaskStateEntered", { name: "Approve" }),
-    event(5, "TaskScheduled", { resource: "hexad:events:putEvents.waitForTaskToken", parameters: { Entries: [{ Detail: { token: "tok-1", approver: "manager" } }] } }),
+    event(5, "TaskScheduled", { resource: "hexad:events:putEvents", parameters: JSON.stringify({ Entries: [{ Detail: { token: "tok-1", approver: "manager" } }] }) }),
+    event(6, "TaskStarted", { resource: "hexad:events:putEvents" }),
+    event(7, "TaskSubmitted", { resource: "hexad:events:putEvents", output: "{}" }),
   ];
   it("knows where the execution is and which token waits", () => {
     expect(visitedStates(waiting)).toEqual(["Extract", "Approve"]);
@@ -37,6 +39,9 @@ describe("histories", () => {
     expect(pendingToken(waiting)?.detail.approver).toBe("manager");
   });
   it("has no pending token once the task is answered", () => {
-    expect(pendingToken([...waiting, event(6, "TaskSucceeded", {})])).toBeNull();
+    expect(pendingToken([...waiting, event(8, "TaskSucceeded", {})])).toBeNull();
+  });
+  it("has no pending token while the task has not handed its token out", () => {
+    expect(pendingToken(waiting.slice(0, 5))).toBeNull();
   });
 });

@@ -70,14 +70,17 @@ export function currentState(history: HistoryEvent[]): string | null {
   return open[open.length - 1] ?? null;
 }
 
-/** The task token a person must answer, when the last scheduled `.waitForTaskToken` task is unanswered. */
+/** The task token a person must answer: a scheduled task that handed out a token (TaskSubmitted) and
+ * has had no answer since. The token is wherever the task's parameters carry it. */
 export function pendingToken(history: HistoryEvent[]): { token: string; detail: Record<string, unknown> } | null {
+  let scheduled: { token: string; detail: Record<string, unknown> } | null = null;
   let pending: { token: string; detail: Record<string, unknown> } | null = null;
   for (const event of history) {
-    if (event.type === "TaskScheduled" && String(event.details.resource ?? "").endsWith(".waitForTaskToken")) {
+    if (event.type === "TaskScheduled") {
       const found = findToken(event.details.parameters);
-      pending = found ? { token: found.token, detail: found.holder } : null;
+      scheduled = found ? { token: found.token, detail: found.holder } : null;
     }
+    if (event.type === "TaskSubmitted") pending = scheduled;
     if (["TaskSucceeded", "TaskFailed", "TaskTimedOut"].includes(event.type)) pending = null;
     if (/^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(event.type)) pending = null;
   }
@@ -85,6 +88,13 @@ export function pendingToken(history: HistoryEvent[]): { token: string; detail: 
 }
 
 function findToken(value: unknown): { token: string; holder: Record<string, unknown> } | null {
+  if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+    try {
+      return findToken(JSON.parse(value));
+    } catch {
+      return null;
+    }
+  }
   if (Array.isArray(value)) {
     for (const item of value) {
       const found = findToken(item);

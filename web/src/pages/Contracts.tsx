@@ -58,7 +58,7 @@ export function Contracts() {
                       {rows.map((d) => (
                         <tr key={d.document_id} className={d.document_id === chosen ? "selected" : ""}>
                           <td>
-                            <button onClick={() => setSelected(d.document_id)} aria-pressed={d.document_id === chosen}>
+                            <button className="link" onClick={() => setSelected(d.document_id)} aria-pressed={d.document_id === chosen}>
                               {d.file_name}
                             </button>
                           </td>
@@ -190,7 +190,7 @@ function DocumentView({ id }: { id: string }) {
                   {entries.map(([name, term]) => (
                     <tr key={name} className={focus === name ? "selected" : ""} onMouseEnter={() => setFocus(name)}>
                       <td>
-                        <button onClick={() => setFocus(name)} aria-pressed={focus === name} disabled={!term.span || !text}>
+                        <button className="link" onClick={() => setFocus(name)} aria-pressed={focus === name} disabled={!term.span || !text}>
                           {humanize(name)}
                         </button>
                       </td>

@@ -275,7 +275,7 @@ function Workflows() {
                   {page.items.map((x) => (
                     <tr key={x.execution_id} className={x.execution_id === chosen ? "selected" : ""}>
                       <td>
-                        <button onClick={() => setSelected(x.execution_id)} aria-pressed={x.execution_id === chosen}>
+                        <button className="link" onClick={() => setSelected(x.execution_id)} aria-pressed={x.execution_id === chosen}>
                           {x.name}
                         </button>
                       </td>
