@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from hexad.intelligence.ask.tools import ToolResult
+from hexad.intelligence.ask.tool_base import ToolResult
 
 __all__ = ["Answer", "AnswerPart", "ToolCallRecord", "compose_offline", "table_parts"]
 
