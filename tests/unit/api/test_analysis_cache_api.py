@@ -1,6 +1,7 @@
 """The API's analysis cache: one build per name until an import is archived, the TTL passes or eviction."""
 
 import asyncio
+import threading
 from datetime import date
 
 from fastapi import FastAPI
@@ -49,3 +50,27 @@ def test_results_stay_bounded(app: FastAPI) -> None:
 
     asyncio.run(scenario())
     assert cache.builds["key-0"] == 2 and cache.builds[f"key-{MAX_RESULTS + 4}"] == 1
+
+
+def test_an_expired_result_is_served_while_it_is_rebuilt(app: FastAPI) -> None:
+    cache, _ = _cache(app)
+    release = threading.Event()
+    builds = iter([1, 2])
+
+    def build(frames: FrameSource, reference: date) -> int:
+        value = next(builds)
+        if value == 2:
+            release.wait(10)
+        return value
+
+    async def scenario() -> tuple[int, int, int]:
+        first = await cache.get("x", build)
+        app.state.clock.advance(61)
+        rebuilding = asyncio.create_task(cache.get("x", build))
+        while not cache._locks["x"].locked():
+            await asyncio.sleep(0.01)
+        meanwhile = await cache.get("x", build)
+        release.set()
+        return first, meanwhile, await rebuilding
+
+    assert asyncio.run(scenario()) == (1, 1, 2)

@@ -33,7 +33,11 @@ MAX_RESULTS = 64  # results keyed by request parameters (a client's plan, a day'
 
 
 class AnalysisCache:
-    """Results of named analyses, rebuilt on a newer import or after `ttl_seconds`."""
+    """Results of named analyses, rebuilt on a newer import or after `ttl_seconds`.
+
+    While a result past its TTL is rebuilt, other callers get the previous one instead of waiting; after
+    an import everyone waits for the new build, since the old one describes data that changed.
+    """
 
     def __init__(self, settings: Settings, bus: EventBus, clock: Clock, ttl_seconds: float = 60.0) -> None:
         self._settings, self._bus, self._clock, self._ttl = settings, bus, clock, ttl_seconds
@@ -49,7 +53,11 @@ class AnalysisCache:
         found = self._fresh(name)
         if found is not None:
             return found[2]  # type: ignore[no-any-return]
-        async with self._locks.setdefault(name, asyncio.Lock()):
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        expired = self._results.get(name)
+        if lock.locked() and expired is not None and expired[1] == self._generation:
+            return expired[2]  # type: ignore[no-any-return]  # past its TTL, being rebuilt: no one waits
+        async with lock:
             found = self._fresh(name)
             if found is None:
                 if self._seen_sequence is None:
