@@ -163,7 +163,7 @@ function ActorTree() {
                     right: 230,
                     symbolSize: 10,
                     initialTreeDepth: 3,
-                    label: { position: "left", verticalAlign: "middle", align: "right", fontSize: 11, color: "inherit" },
+                    label: { position: "left", verticalAlign: "middle", align: "right", fontSize: 11 },
                     leaves: { label: { position: "right", align: "left" } },
                   },
                 ],
@@ -261,7 +261,7 @@ function Workflows() {
       <Load loaded={executions} what="executions">
         {(page) =>
           page.items.length ? (
-            <div className="split">
+            <div>
               <table aria-label="Workflow executions">
                 <thead>
                   <tr>

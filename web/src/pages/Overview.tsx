@@ -55,7 +55,7 @@ function BusinessMetrics() {
     <>
       <div className="grid cols-3">
         <Kpi label="Revenue, last 12 months" value={clients.data ? fmtMoney(revenue) : pending(clients)} note={clients.data && `${clients.data.length} clients`} />
-        <Kpi label="Gross margin" value={clients.data ? fmtPct(revenue ? (margin / revenue) * 100 : null) : pending(clients)} note={clients.data && `${losing} clients lose money`} tone={losing ? "warn" : ""} />
+        <Kpi label="Gross margin" value={clients.data ? fmtPct(revenue ? (margin / revenue) * 100 : null) : pending(clients)} note={clients.data && (losing === 1 ? "1 client loses money" : `${losing} clients lose money`)} tone={losing ? "warn" : ""} />
         {util !== null && <Kpi label="Technician utilization" value={util ? fmtRatio(avgUtil) : pending(utilization)} note={util && `${util.filter((u) => u.utilization > 1).length} over 100%`} />}
         {licences.data !== null && <Kpi label="Licence savings / month" value={savings != null ? fmtMoney(savings) : pending(licences)} note="unused seats + under-billing" tone="ok" />}
         {departments.data !== null && (
