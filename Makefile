@@ -12,6 +12,8 @@ setup:
 		$$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q tesseract-ocr >/dev/null; }
 	@command -v chromium >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q nodejs npm >/dev/null; }
 
 # The web dashboard (web/dist), rebuilt when its sources, its lock file or the API it types change.
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
