@@ -7,7 +7,8 @@ whichever process it is connected to. One tail per process fans out to all of it
 Back-pressure: each connection has a bounded queue; a client that stops reading until its queue is
 full is disconnected with close code 1013 ("try again later") instead of slowing the others.
 
-Protocol: the client connects to /api/v1/live and sends `{"token": "<access token>", "pattern":
+Protocol: the client connects to /api/v1/live and sends `{"token": "<access token, OIDC token or API
+key>", "pattern":
 {...}}` first (the token never appears in a URL, so never in access logs); the server answers
 `{"type": "subscribed"}` and then `{"type": "event", "event": {...}}` per match. A new
 `{"pattern": ...}` message replaces the subscription.
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from hexad.auth.tokens import TokenIssuer
+from hexad.api.security import verify_credential
 from hexad.errors import AuthenticationError, PatternError
 from hexad.runtime.bus import EventBus
 from hexad.runtime.patterns import compile_pattern
@@ -112,11 +113,11 @@ class LiveHub:
                 subscription.offer(event)
 
 
-async def _first_message(websocket: WebSocket, issuer: TokenIssuer) -> Matcher:
-    """Authenticate and read the first pattern; raises with the close code to use."""
+async def _first_message(websocket: WebSocket) -> Matcher:
+    """Authenticate (access or OIDC token, API key), read the first pattern; raises with a close code."""
     try:
         message = json.loads(await asyncio.wait_for(websocket.receive_text(), timeout=10))
-        issuer.verify(str(message.get("token", "")))
+        await verify_credential(websocket.app.state, str(message.get("token", "")))
     except (AuthenticationError, ValueError, AttributeError, TimeoutError) as exc:
         raise _Close(CLOSE_UNAUTHENTICATED, f"authentication failed: {exc}") from None
     return _pattern(message)
@@ -142,7 +143,7 @@ async def live(websocket: WebSocket) -> None:
     hub: LiveHub = websocket.app.state.live
     await websocket.accept()
     try:
-        subscription = hub.subscribe(await _first_message(websocket, websocket.app.state.tokens))
+        subscription = hub.subscribe(await _first_message(websocket))
     except _Close as close:
         await websocket.close(close.code, close.reason[:120])
         return

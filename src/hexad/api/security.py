@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +24,7 @@ from hexad.auth.permissions import PERMISSIONS, allowed
 from hexad.auth.tokens import TokenIssuer
 from hexad.errors import AuthenticationError, PermissionDeniedError
 
-__all__ = ["Principal", "authenticate", "authenticate_request", "credential_of", "require"]
+__all__ = ["Principal", "authenticate_request", "credential_of", "require", "verify_credential"]
 
 
 @dataclass(frozen=True)
@@ -53,42 +54,34 @@ def credential_of(headers: dict[str, str]) -> str | None:
     return token.strip()
 
 
-def authenticate(request: Request) -> Principal:
-    """The caller of a request carrying a valid access token or API key."""
-    credential = credential_of({"x-api-key": request.headers.get("x-api-key", ""),
-                                "authorization": request.headers.get("authorization", "")})  # fmt: skip
-    if credential is None:
-        raise AuthenticationError(
-            "expected an 'Authorization: Bearer <access token or API key>' or 'X-API-Key' header"
-        )
+async def verify_credential(state: Any, credential: str) -> Principal:
+    """The caller behind a bearer token or API key, for HTTP requests and the live WebSocket alike.
+
+    An external token is verified in a worker thread, since its issuer's JWKS may have to be fetched.
+    """
     if looks_like_api_key(credential):
-        keys: ApiKeys = request.app.state.api_keys
+        keys: ApiKeys = state.api_keys
         key = keys.verify(credential)
         return Principal(f"apikey:{key.id}", (), False, frozenset(key.scopes))
-    issuer: TokenIssuer = request.app.state.tokens
+    verifier: OidcVerifier | None = getattr(state, "oidc", None)
+    if verifier is not None and issuer_of(credential) == verifier.issuer:
+        identity = await run_in_threadpool(verifier.verify, credential)
+        return Principal(identity.subject, identity.roles, False)
+    issuer: TokenIssuer = state.tokens
     claims = issuer.verify(credential)
     return Principal(claims.subject, claims.roles, claims.mfa)
 
 
-def _external(request: Request) -> tuple[OidcVerifier, str] | None:
-    """The OIDC verifier and token when the bearer token names the configured external issuer."""
-    verifier: OidcVerifier | None = getattr(request.app.state, "oidc", None)
-    if verifier is None:
-        return None
-    credential = credential_of({"authorization": request.headers.get("authorization", "")})
-    if credential is None or looks_like_api_key(credential) or issuer_of(credential) != verifier.issuer:
-        return None
-    return verifier, credential
-
-
 async def authenticate_request(request: Request) -> Principal:
-    """`authenticate`, with external tokens verified off the event loop (the JWKS may be fetched)."""
-    external = _external(request)
-    if external is None:
-        return authenticate(request)
-    verifier, token = external
-    identity = await run_in_threadpool(verifier.verify, token)
-    return Principal(identity.subject, identity.roles, False)
+    """The caller of a request carrying a valid access token or API key."""
+    headers = request.headers
+    credential = credential_of({"x-api-key": headers.get("x-api-key", ""),
+                                "authorization": headers.get("authorization", "")})  # fmt: skip
+    if credential is None:
+        raise AuthenticationError(
+            "expected an 'Authorization: Bearer <access token or API key>' or 'X-API-Key' header"
+        )
+    return await verify_credential(request.app.state, credential)
 
 
 def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:

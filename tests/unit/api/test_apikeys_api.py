@@ -85,3 +85,10 @@ def test_cli_creates_lists_and_revokes() -> None:
     assert json.loads(runner.invoke(cli, ["apikeys", "list", "--json"]).output)[0]["revoked_at"] is not None
     bad = runner.invoke(cli, ["apikeys", "create", "x", "--scopes", "root:all"])
     assert bad.exit_code != 0 and "root:all" in str(bad.exception)
+
+
+def test_a_key_opens_the_live_websocket(client: TestClient, token_for: Headers) -> None:
+    text = _create(client, token_for("admin"), ["findings:read"])
+    with client.websocket_connect("/api/v1/live") as socket:
+        socket.send_json({"token": text, "pattern": {"source": ["hexad.test"]}})
+        assert socket.receive_json() == {"type": "subscribed"}

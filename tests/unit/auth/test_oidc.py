@@ -177,3 +177,9 @@ def test_settings_refuse_an_issuer_without_audience_or_unknown_roles() -> None:
         ApiSettings(oidc_role_map='{"ops": "root"}')
     with pytest.raises(ValidationError, match="http"):
         ApiSettings(oidc_issuer="login.example", oidc_audience="x")
+
+
+def test_an_external_token_opens_the_live_websocket(app: FastAPI, issuer: str) -> None:
+    with TestClient(app).websocket_connect("/api/v1/live") as socket:
+        socket.send_json({"token": _token(issuer), "pattern": {"source": ["hexad.test"]}})
+        assert socket.receive_json() == {"type": "subscribed"}

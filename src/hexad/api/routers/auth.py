@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from hexad.api.security import Principal, authenticate
+from hexad.api.security import Principal, authenticate_request
 from hexad.auth.mfa import new_secret, provisioning_uri
 from hexad.auth.users import SignIn, UserPool
 
@@ -92,7 +92,7 @@ async def change_password(request: Request, body: PasswordChangeIn) -> None:
 
 
 @router.post("/mfa/setup", response_model=MfaSetupOut)
-async def mfa_setup(principal: Annotated[Principal, Depends(authenticate)]) -> MfaSetupOut:
+async def mfa_setup(principal: Annotated[Principal, Depends(authenticate_request)]) -> MfaSetupOut:
     """A new authenticator secret for the caller; MFA is on once `/mfa/enable` gets a valid code."""
     secret = new_secret()
     return MfaSetupOut(secret=secret, uri=provisioning_uri(secret, principal.subject))
@@ -100,7 +100,7 @@ async def mfa_setup(principal: Annotated[Principal, Depends(authenticate)]) -> M
 
 @router.post("/mfa/enable", status_code=204)
 async def mfa_enable(
-    request: Request, body: MfaEnableIn, principal: Annotated[Principal, Depends(authenticate)]
+    request: Request, body: MfaEnableIn, principal: Annotated[Principal, Depends(authenticate_request)]
 ) -> None:
     """Turn MFA on for the caller after checking a code from the new authenticator."""
     _pool(request).enrol_mfa(principal.subject, body.secret, body.code)
