@@ -99,19 +99,9 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         _missing("the web dashboard is not built (make web, or npm --prefix web ci && npm run build)")
     home = tmp_path_factory.mktemp("dashboard") / "home"
     env = {**os.environ, "HEXAD_HOME": str(home), "HEXAD_LOG_LEVEL": "WARNING"}
-    demo = [
-        sys.executable,
-        "-m",
-        "hexad",
-        "demo",
-        "run",
-        "--seed",
-        "5",
-        "--clients",
-        "40",
-        "--json",
-        "--no-serve",
-    ]
+    clients = os.environ.get("HEXAD_BROWSER_CLIENTS", "20")  # 200 for the README's screenshots
+    demo = [sys.executable, "-m", "hexad", "demo", "run", "--seed", "5", "--clients", clients]
+    demo += ["--json", "--no-serve"]
     done = subprocess.run(demo, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout)["admin_password_created"] is True

@@ -45,7 +45,10 @@ function EventStream() {
   const [events, setEvents] = useState<BusEvent[]>([]);
   const [problem, setProblem] = useState<string>();
   const recent = useApi(
-    () => unwrap(api.GET("/api/v1/events", { params: { query: { limit: 50, ...(pattern ? { pattern } : {}) } } })),
+    () => {
+      const start = new Date(Date.now() - 3600_000).toISOString(); // the last hour's events, then live ones
+      return unwrap(api.GET("/api/v1/events", { params: { query: { limit: 100, start, ...(pattern ? { pattern } : {}) } } }));
+    },
     [pattern],
   );
   const socket = useRef<WebSocket | null>(null);
@@ -316,7 +319,7 @@ function ExecutionGraph({ execution }: { execution: Schemas["ExecutionOut"] }) {
         return (
           <div>
             <div className="muted">
-              {execution.status === "RUNNING" ? `Now in ${current ?? "—"}` : `Finished: ${execution.status}`}
+              {execution.status !== "RUNNING" ? `Finished: ${execution.status}` : current ? `Now in ${current}` : "Waiting for a worker (`hexad worker`) to start it"}
               {pending && " · waiting for a person"}
               {execution.error && ` · ${execution.error}: ${execution.cause ?? ""}`}
             </div>
