@@ -24,7 +24,14 @@ from hexad.auth.permissions import PERMISSIONS, allowed
 from hexad.auth.tokens import TokenIssuer
 from hexad.errors import AuthenticationError, PermissionDeniedError
 
-__all__ = ["Principal", "authenticate_request", "credential_of", "require", "verify_credential"]
+__all__ = [
+    "Principal",
+    "authenticate",
+    "authenticate_request",
+    "credential_of",
+    "require",
+    "verify_credential",
+]
 
 
 @dataclass(frozen=True)
@@ -54,26 +61,21 @@ def credential_of(headers: dict[str, str]) -> str | None:
     return token.strip()
 
 
-async def verify_credential(state: Any, credential: str) -> Principal:
-    """The caller behind a bearer token or API key, for HTTP requests and the live WebSocket alike.
-
-    An external token is verified in a worker thread, since its issuer's JWKS may have to be fetched.
-    """
+def _principal(state: Any, credential: str) -> Principal:
     if looks_like_api_key(credential):
         keys: ApiKeys = state.api_keys
         key = keys.verify(credential)
         return Principal(f"apikey:{key.id}", (), False, frozenset(key.scopes))
     verifier: OidcVerifier | None = getattr(state, "oidc", None)
     if verifier is not None and issuer_of(credential) == verifier.issuer:
-        identity = await run_in_threadpool(verifier.verify, credential)
+        identity = verifier.verify(credential)
         return Principal(identity.subject, identity.roles, False)
     issuer: TokenIssuer = state.tokens
     claims = issuer.verify(credential)
     return Principal(claims.subject, claims.roles, claims.mfa)
 
 
-async def authenticate_request(request: Request) -> Principal:
-    """The caller of a request carrying a valid access token or API key."""
+def _credential(request: Request) -> str:
     headers = request.headers
     credential = credential_of({"x-api-key": headers.get("x-api-key", ""),
                                 "authorization": headers.get("authorization", "")})  # fmt: skip
@@ -81,7 +83,28 @@ async def authenticate_request(request: Request) -> Principal:
         raise AuthenticationError(
             "expected an 'Authorization: Bearer <access token or API key>' or 'X-API-Key' header"
         )
-    return await verify_credential(request.app.state, credential)
+    return credential
+
+
+async def verify_credential(state: Any, credential: str) -> Principal:
+    """The caller behind a bearer token or API key, for HTTP requests and the live WebSocket alike.
+
+    An external token is verified in a worker thread, since its issuer's JWKS may have to be fetched.
+    """
+    verifier: OidcVerifier | None = getattr(state, "oidc", None)
+    if verifier is not None and issuer_of(credential) == verifier.issuer:
+        return await run_in_threadpool(_principal, state, credential)
+    return _principal(state, credential)
+
+
+def authenticate(request: Request) -> Principal:
+    """The caller of a request, checked on this thread (for ASGI code outside FastAPI's dependencies)."""
+    return _principal(request.app.state, _credential(request))
+
+
+async def authenticate_request(request: Request) -> Principal:
+    """The caller of a request carrying a valid access token, OIDC token or API key."""
+    return await verify_credential(request.app.state, _credential(request))
 
 
 def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
