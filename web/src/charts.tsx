@@ -58,7 +58,7 @@ export function Chart({ option, height = 260, label }: { option: EChartsCoreOpti
         tooltip: { trigger: "axis", confine: true },
         grid: { left: 56, right: 20, top: 40, bottom: 30 },
         ...option,
-        legend: { type: "scroll", top: 0, textStyle: { color: muted }, pageTextStyle: { color: muted }, ...(option.legend as object) },
+        legend: { type: "scroll", top: 0, itemGap: 18, textStyle: { color: muted, padding: [0, 0, 0, 4] }, pageTextStyle: { color: muted }, ...(option.legend as object) },
         xAxis: withAxisColors(option.xAxis, muted, border),
         yAxis: withAxisColors(option.yAxis, muted, border),
       },
@@ -72,7 +72,7 @@ export function Chart({ option, height = 260, label }: { option: EChartsCoreOpti
 function withAxisColors(axis: unknown, muted: string, border: string): unknown {
   if (!axis) return axis;
   const style = (one: Record<string, unknown>) => ({
-    axisLabel: { color: muted, ...(one.axisLabel as object) },
+    axisLabel: { color: muted, hideOverlap: true, ...(one.axisLabel as object) },
     axisLine: { lineStyle: { color: border } },
     splitLine: { lineStyle: { color: border, opacity: 0.6 } },
     ...one,

@@ -108,7 +108,7 @@ export function ForecastChart({ forecast }: { forecast: Schemas["ForecastOut"] }
           { name: "Pipeline", type: "bar", data: value("pipeline"), barGap: "10%" },
           { name: "Weighted", type: "bar", data: value("weighted") },
           { name: "low", type: "line", data: low, stack: "band", lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } },
-          { name: "Interval", type: "line", data: high.map((h, i) => h - low[i]!), stack: "band", lineStyle: { opacity: 0 }, symbol: "none", areaStyle: { opacity: 0.25, color: "#e8833a" } },
+          { name: "Interval", type: "line", data: high.map((h, i) => h - low[i]!), stack: "band", lineStyle: { opacity: 0 }, symbol: "none", areaStyle: { opacity: 0.25, color: "#e8833a" }, itemStyle: { color: "#f3c49b" } },
           { name: "Expected", type: "line", data: value("expected"), color: "#e8833a", symbolSize: 8 },
         ],
       }}

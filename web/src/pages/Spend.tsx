@@ -107,7 +107,7 @@ function DepartmentSeries({ department, rows, anomalies }: { department: Schemas
       label={`Monthly spend and budget of ${department.department}, ${marks.length} anomalies marked, and a forecast band for the next three months`}
       option={{
         legend: { data: ["Spend", "Budget", "Forecast", "Forecast range"] },
-        xAxis: { type: "category", data: all },
+        xAxis: { type: "category", data: all, axisLabel: { interval: Math.max(0, Math.ceil(all.length / 12) - 1) } },
         yAxis: { type: "value", axisLabel: { formatter: (v: number) => `$${Math.round(v / 1000)}k` } },
         dataZoom: [{ type: "inside", startValue: Math.max(0, all.length - 21) }],
         series: [
@@ -128,6 +128,7 @@ function DepartmentSeries({ department, rows, anomalies }: { department: Schemas
             symbol: "none",
             lineStyle: { opacity: 0 },
             areaStyle: { opacity: 0.25, color: "#e8833a" },
+            itemStyle: { color: "#f3c49b" },
           },
           { name: "Forecast", type: "line", data: [...blank.slice(1), Math.round(sum(last, "spend")), ...future.map(() => Math.round(perMonth(department.forecast_next_3_months)))], color: "#e8833a", lineStyle: { type: "dotted" } },
         ],
