@@ -162,6 +162,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     yield
     await app.state.live.stop()
+    gc.unfreeze()  # at shutdown everything may be collected again
 
 
 def _add_health(app: FastAPI) -> None:
