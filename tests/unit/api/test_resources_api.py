@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hexad.agents.ram_plans import haversine_km
 from hexad.api.app import create_app
 from hexad.config import load_settings
 from hexad.runtime.clock import ManualClock
@@ -80,6 +81,31 @@ def test_routes_visit_each_open_onsite_ticket_once(
     assert body["distance_km"] == pytest.approx(sum(r["distance_km"] for r in body["routes"]), abs=0.05)
     bad = client.get("/api/v1/routes", params={"day": "tomorrow"}, headers=headers)
     assert bad.status_code == 422
+
+
+def test_routes_carry_the_coordinates_and_windows_they_were_solved_with(
+    app: FastAPI, client: TestClient, token_for: Headers
+) -> None:
+    headers = token_for("admin")
+    planted = _open_onsite_tickets(app, client, headers)
+    body = client.get("/api/v1/routes", params={"day": "2026-10-01", "time_limit": 1}, headers=headers).json()
+    with app.state.engine.connect() as conn:
+        sites = {r.ticket_id: (r.latitude, r.longitude) for r in conn.execute(sa.text(
+            "SELECT t.ticket_id, s.latitude, s.longitude FROM tickets t JOIN sites s USING (site_id)"
+        ))}  # fmt: skip
+        homes = {r.technician_id: (r.home_latitude, r.home_longitude) for r in conn.execute(
+            sa.text("SELECT technician_id, home_latitude, home_longitude FROM technicians"))}  # fmt: skip
+    routed = [stop["visit_id"] for route in body["routes"] for stop in route["stops"]]
+    assert set(planted) & set(routed)
+    for route in body["routes"]:
+        here = (route["home_latitude"], route["home_longitude"])
+        assert here == pytest.approx(homes[route["technician_id"]])
+        for stop in route["stops"]:
+            there = (stop["latitude"], stop["longitude"])
+            assert there == pytest.approx(sites[stop["visit_id"]])
+            assert stop["drive_km"] == pytest.approx(haversine_km(*here, *there), abs=0.01)
+            assert stop["window_start"] <= stop["arrival"] < stop["departure"] <= stop["window_end"]
+            here = there
 
 
 def test_utilization_is_billable_over_available(client: TestClient, token_for: Headers) -> None:

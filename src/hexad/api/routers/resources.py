@@ -4,7 +4,9 @@ A plan assigns the open tickets and project tasks to qualified technicians (a MI
 `time_limit` seconds); routes order a day's on-site visits per technician (OR-Tools routing);
 utilization is each technician's billable share of available hours over the last 13 weeks. Solves
 are expensive, so each result is held in the app's analysis cache under its parameters (dropped on
-the next import or after 60 s) and a solve's time limit is bounded at 10 seconds.
+the next import or after 60 s) and a solve's time limit is bounded at 10 seconds. Routes carry the
+coordinates the solver used (each stop's site, each technician's home) and each stop's time window,
+so a client can draw the plan to scale without a map service.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic import BaseModel
 
 from hexad.agents.base import AgentContext, FrameSource
 from hexad.agents.ram import ResourceAllocationAgent
-from hexad.agents.ram_routes import day_visits, plan_routes
+from hexad.agents.ram_routes import RouteTechnician, Visit, day_visits, plan_routes
 from hexad.agents.ram_utilization import utilization_by_technician, window_bounds
 from hexad.agents.service import lake_path
 from hexad.api.pagination import MAX_LIMIT
@@ -50,12 +52,36 @@ class PlanOut(BaseModel):
     notes: list[str]
 
 
+class RouteStopOut(BaseModel):
+    """One visit: arrival and departure (HH:MM), the drive to it, where it is and its time window."""
+
+    visit_id: str
+    arrival: str
+    departure: str
+    drive_km: float
+    latitude: float
+    longitude: float
+    window_start: str
+    window_end: str
+
+
+class RouteOut(BaseModel):
+    """One technician's day: from home through the stops in order and back."""
+
+    technician_id: str
+    stops: list[RouteStopOut]
+    distance_km: float
+    back_home: str
+    home_latitude: float
+    home_longitude: float
+
+
 class RoutePlanOut(BaseModel):
     """Each technician's stops in order, and the visits that could not be placed (with why)."""
 
     day: str
     distance_km: float
-    routes: list[dict[str, Any]]
+    routes: list[RouteOut]
     unvisited: list[dict[str, Any]]
 
 
@@ -110,11 +136,30 @@ async def assignment_plan(
     return PlanOut(**plan)
 
 
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _located(plan: dict[str, Any], visits: list[Visit], techs: list[RouteTechnician]) -> dict[str, Any]:
+    """The plan with each technician's home and each stop's site coordinates and time window."""
+    sites = {v.visit_id: v for v in visits}
+    homes = {t.technician_id: t for t in techs}
+    for route in plan["routes"]:
+        home = homes[route["technician_id"]]
+        route |= {"home_latitude": home.latitude, "home_longitude": home.longitude}
+        for stop in route["stops"]:
+            visit = sites[stop["visit_id"]]
+            stop |= {"latitude": visit.latitude, "longitude": visit.longitude,
+                     "window_start": _clock(visit.earliest), "window_end": _clock(visit.latest)}  # fmt: skip
+    return plan
+
+
 def _routes_builder(day: date | None, time_limit: float) -> Build[dict[str, Any]]:
     def build(frames: FrameSource, reference: date) -> dict[str, Any]:
         when = day or reference + timedelta(days=1)
         visits, technicians = day_visits(frames, when)
-        return plan_routes(visits, technicians, day=when, time_limit=time_limit).to_json()
+        plan = plan_routes(visits, technicians, day=when, time_limit=time_limit).to_json()
+        return _located(plan, visits, technicians)
 
     return build
 
