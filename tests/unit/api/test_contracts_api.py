@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hexad.api.app import create_app
+from hexad.api.routers import contracts
 from hexad.api.routers.uploads import MAX_UPLOAD_BYTES
 from hexad.config import load_settings
+from hexad.intelligence.documents import extract_text
 from hexad.runtime.clock import ManualClock
 from tests.unit.api.demo_home import demo_files, install_demo_database
 
@@ -57,6 +59,23 @@ def test_upload_extracts_terms_and_matches_the_vendor(
     assert detail["document_id"] == added["document_id"]
     assert detail["terms"]["notice_period_days"]["value"] is not None
     assert detail["register_row"]["contract_id"] == source.stem and "stored_path" not in detail
+    assert detail["text"] == extract_text(source).text and detail["text_truncated"] is False
+    spans = [term["span"] for term in detail["terms"].values() if term.get("span")]
+    assert spans and all(detail["text"][start:end].strip() for start, end in spans)
+    brief = client.get(
+        f"/api/v1/contracts/{source.stem}", params={"include_text": False}, headers=token_for("viewer")
+    )
+    assert brief.json()["text"] is None and brief.json()["terms"] == detail["terms"]
+
+
+def test_long_texts_are_cut(
+    app: FastAPI, client: TestClient, token_for: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _document(".txt")
+    added = _upload(client, token_for("admin"), source.name, source.read_bytes()).json()
+    monkeypatch.setattr(contracts, "MAX_TEXT_CHARS", 100)
+    detail = client.get(f"/api/v1/contracts/{added['document_id']}", headers=token_for("viewer")).json()
+    assert detail["text"] == source.read_text(encoding="utf-8")[:100] and detail["text_truncated"] is True
 
 
 def test_list_search_and_download(client: TestClient, token_for: Headers) -> None:

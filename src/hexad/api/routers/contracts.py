@@ -7,7 +7,8 @@ and hands it to `hexad.agents.vcm_store.ContractStore`, which extracts the terms
 and keeps the bytes in the lake's raw zone (`raw/contracts/`), where the VCM agent reads them; an
 upload starts the document's contract approval workflow (`approval_execution`, one per document).
 Downloads look the document up by id and serve the stored path only if it lies inside that folder;
-no path from a request is ever opened.
+no path from a request is ever opened. A document's detail carries the text its fields' spans index
+into (the PDF's text layer, the OCR of a scan, the DOCX's paragraphs), at most `MAX_TEXT_CHARS`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hexad.agents.service import lake_path
 from hexad.agents.vcm import start_contract_approval
@@ -37,7 +38,9 @@ from hexad.api.security import Principal, require
 from hexad.domain.models import Vendor, VendorContract
 from hexad.errors import ContractNotFoundError, DocumentError
 
-__all__ = ["router"]
+__all__ = ["MAX_TEXT_CHARS", "router"]
+
+MAX_TEXT_CHARS = 200_000
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 
@@ -52,6 +55,9 @@ _LIST = (
     "SELECT document_id, file_name, contract_id, vendor_id, method, pages, added_at FROM contract_documents"
 )
 _ORDER = " ORDER BY added_at DESC, document_id DESC LIMIT :n"
+_BODY = (
+    "SELECT substr(body, 1, :n) AS text, length(body) AS size FROM contract_documents WHERE document_id = :d"
+)
 
 
 class DocumentOut(BaseModel):
@@ -90,6 +96,10 @@ class DocumentDetail(DocumentOut):
 
     terms: dict[str, Any]
     register_row: dict[str, Any] | None
+    text: str | None = Field(
+        None, description="the extracted text the terms' spans index into (omitted with include_text=false)"
+    )
+    text_truncated: bool = Field(False, description=f"the text is longer than {MAX_TEXT_CHARS} characters")
 
 
 class UploadOut(BaseModel):
@@ -157,14 +167,27 @@ def _register(request: Request, contract_id: str | None) -> dict[str, Any] | Non
     return None if row is None else json.loads(json.dumps(dict(row), default=str))
 
 
+def _text(store: ContractStore, document_id: str) -> tuple[str, bool]:
+    """The document's extracted text, cut at MAX_TEXT_CHARS, and whether it was cut."""
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.text(_BODY), {"d": document_id, "n": MAX_TEXT_CHARS}).one()
+    return str(row.text), int(row.size) > MAX_TEXT_CHARS
+
+
 @router.get("/{document_id}", response_model=DocumentDetail)
 async def get_contract(
-    request: Request, document_id: str, _: Annotated[Principal, Depends(require("contracts:read"))]
+    request: Request,
+    document_id: str,
+    _: Annotated[Principal, Depends(require("contracts:read"))],
+    include_text: Annotated[bool, Query(description="add the extracted text")] = True,
 ) -> DocumentDetail:
-    """One document (by document id or contract id) with its extracted terms and register row."""
-    found = _store(request).get(document_id)
+    """One document (by document id or contract id) with its terms, register row and text."""
+    store = _store(request)
+    found = store.get(document_id)
     found.pop("stored_path")
-    return DocumentDetail(**found, register_row=_register(request, found["contract_id"]))
+    text, cut = _text(store, found["document_id"]) if include_text else (None, False)
+    register = _register(request, found["contract_id"])
+    return DocumentDetail(**found, register_row=register, text=text, text_truncated=cut)
 
 
 def _vendors(request: Request) -> dict[str, str]:
