@@ -121,9 +121,18 @@ def test_malformed_preferences_and_delivery_policies_are_422_with_the_reason(
     admin = token_for("admin")
     client.post(f"{BASE}/topics", json={"name": "findings"}, headers=admin)
     unknown = client.put(f"{BASE}/preferences", json={"quiet": ["22:00", "07:00"]}, headers=admin)
-    assert unknown.status_code == 422 and "unknown field(s) quiet" in unknown.json()["detail"]
+    assert unknown.status_code == 422
+    assert [error["location"] for error in unknown.json()["errors"]] == ["body.quiet"]
+    nested = client.put(
+        f"{BASE}/preferences", json={"channels": {"email": {"agent": ["cpi"]}}}, headers=admin
+    )
+    assert [error["location"] for error in nested.json()["errors"]] == ["body.channels.email.agent"]
     wrong_type = client.put(f"{BASE}/preferences", json={"digest_hour": "eight"}, headers=admin)
-    assert wrong_type.status_code == 422
+    assert wrong_type.status_code == 422 and "digest_hour" in wrong_type.json()["detail"]
+    one_agent = client.put(
+        f"{BASE}/preferences", json={"channels": {"email": {"agents": "cpi"}}}, headers=admin
+    )
+    assert one_agent.status_code == 422, "a string is not a list of agents"
     body = {
         "topic": "findings",
         "protocol": "in_app",

@@ -9,17 +9,18 @@ for anyone, and publish test messages. The bell's live updates come over `/api/v
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hexad.api.security import Principal, require
 from hexad.auth.permissions import allowed
 from hexad.errors import NotFoundError, PermissionDeniedError
 from hexad.notifications.assembly import notification_service
 from hexad.notifications.findings import FINDINGS_TOPIC
-from hexad.notifications.model import Subscription
+from hexad.notifications.model import InAppNotification, Subscription
 from hexad.notifications.preferences import Preferences, defaults_for
 from hexad.notifications.service import NotificationService
 
@@ -92,6 +93,10 @@ class InAppOut(BaseModel):
     topic: str
     created_at: float
     read_at: float | None
+    subject_id: str = Field("", description="what the notification is about (a client, vendor, ...)")
+    mute_token: str | None = Field(
+        None, description="for `POST /notifications/mute`: stop notifications about this subject"
+    )
 
 
 class Inbox(BaseModel):
@@ -107,6 +112,36 @@ class MarkReadIn(BaseModel):
 
 class Marked(BaseModel):
     marked: int
+
+
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class ChannelRuleIn(BaseModel):
+    """What one channel may bring: these agents and kinds (empty: all) from `min_severity` up."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    agents: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    min_severity: Severity = "low"
+
+
+class PreferencesIn(BaseModel):
+    """Your preferences; any other key is refused with its name (`user` is always the caller)."""
+
+    model_config = ConfigDict(extra="forbid")
+    user: str | None = Field(None, description="ignored: preferences are always the caller's")
+    timezone: str = Field("UTC", description="an IANA time zone, e.g. Europe/Berlin")
+    channels: dict[str, ChannelRuleIn] = Field(
+        default_factory=dict, description="per protocol (or `*` for the others) what it may bring"
+    )
+    quiet_hours: tuple[str, str] | None = Field(None, description="start and end, HH:MM, local time")
+    quiet_hours_allow_critical: bool = True
+    digest: Literal["off", "daily", "weekly"] = "off"
+    digest_hour: int = Field(8, ge=0, le=23)
+    digest_weekday: int = Field(0, ge=0, le=6, description="0 is Monday")
+    muted_subjects: list[str] = Field(default_factory=list)
 
 
 class MuteOut(BaseModel):
@@ -258,7 +293,12 @@ async def inbox(
     store = service.store
     items = await store.inbox(principal.subject, unread_only=unread, limit=limit)
     unread_count = len(await store.inbox(principal.subject, unread_only=True, limit=10_000))
-    return Inbox(items=[InAppOut(**item.to_dict()) for item in items], unread=unread_count)
+    return Inbox(items=[_in_app(service, item) for item in items], unread=unread_count)
+
+
+def _in_app(service: NotificationService, item: InAppNotification) -> InAppOut:
+    token = service.mute_token(item.user, item.subject_id) if item.subject_id else None
+    return InAppOut(**item.to_dict(), mute_token=token)
 
 
 @router.post("/inbox/read", response_model=Marked)
@@ -284,12 +324,12 @@ async def get_preferences(
 @router.put("/preferences", response_model=dict[str, Any])
 async def put_preferences(
     request: Request,
-    body: dict[str, Any],
+    body: PreferencesIn,
     principal: Annotated[Principal, Depends(require("notifications:write"))],
 ) -> dict[str, Any]:
     """Replace your preferences (channels, time zone, quiet hours, digest, muted subjects)."""
     service = await _service(request)
-    preferences = Preferences.from_dict({**body, "user": principal.subject})
+    preferences = Preferences.from_dict({**body.model_dump(exclude={"user"}), "user": principal.subject})
     await service.store.put_preferences(principal.subject, preferences.to_dict())
     return preferences.to_dict()
 
@@ -308,3 +348,15 @@ async def mute(
     muted = current.muted(subject)
     await service.store.put_preferences(user, muted.to_dict())
     return MuteOut(user=user, muted_subjects=list(muted.muted_subjects))
+
+
+@router.delete("/mutes/{subject}", response_model=MuteOut)
+async def unmute(
+    request: Request, subject: str, principal: Annotated[Principal, Depends(require("notifications:write"))]
+) -> MuteOut:
+    """Hear about `subject` again (idempotent); your muted subjects are in your preferences."""
+    service = await _service(request)
+    current = await _preferences(service, principal)
+    kept = tuple(muted for muted in current.muted_subjects if muted != subject)
+    await service.store.put_preferences(principal.subject, replace(current, muted_subjects=kept).to_dict())
+    return MuteOut(user=principal.subject, muted_subjects=list(kept))
