@@ -16,7 +16,7 @@ import numpy as np
 
 from hexad.demo.context import REFERENCE_DATE, DemoContext
 
-__all__ = ["SIGNAL_KINDS", "SIGNAL_SOURCES", "load_ground_truth", "write_ground_truth"]
+__all__ = ["SIGNAL_AGENTS", "SIGNAL_KINDS", "SIGNAL_SOURCES", "load_ground_truth", "write_ground_truth"]
 
 SIGNAL_SOURCES: dict[str, str] = {
     "margin_erosion": "hexad.demo.profitability",
@@ -35,6 +35,23 @@ SIGNAL_SOURCES: dict[str, str] = {
     "technician_under_utilized": "hexad.demo.staff",
 }
 SIGNAL_KINDS = tuple(SIGNAL_SOURCES)
+# which agent is meant to find each kind (to score a kind no agent reported at all)
+SIGNAL_AGENTS: dict[str, str] = {
+    "margin_erosion": "cpi",
+    "unprofitable_agreement": "cpi",
+    "churn_risk": "cpi",
+    "licence_unused_seats": "sli",
+    "licence_over_deployed": "sli",
+    "licence_under_billed": "sli",
+    "spend_anomaly": "dsa",
+    "duplicate_payment": "dsa",
+    "unusual_vendor": "dsa",
+    "budget_at_risk": "dsa",
+    "contract_renewal_due": "vcm",
+    "high_value_lead": "spo",
+    "technician_over_utilized": "ram",
+    "technician_under_utilized": "ram",
+}
 
 
 def _plain(value: Any) -> Any:

@@ -1,11 +1,16 @@
 """/api/v1/agents: status per agent (findings, last run, mailbox, rules, health) and run now."""
 
 import asyncio
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hexad.agents.registry import AGENTS
+from hexad.demo.ground_truth import SIGNAL_AGENTS, SIGNAL_KINDS
+from hexad.demo.scoring import score_findings
 from hexad.ports.bus import Rule, Target
 from hexad.runtime.actors.worker import ensure_agent_mailbox
 from tests.unit.api.conftest import draft
@@ -66,3 +71,43 @@ def test_run_now_queues_a_task_that_shows_as_the_last_run(
 
     asyncio.run(fail())
     assert _agent(client, manager, "sli")["health"] == "failing"
+
+
+def test_quality_says_when_there_is_no_ground_truth(client: TestClient, token_for: Headers) -> None:
+    body = client.get("/api/v1/agents/quality", headers=token_for("viewer")).json()
+    assert body == {"ground_truth": False, "reference_date": None, "items": []}
+
+
+def test_quality_scores_claimed_findings_per_agent_and_kind(
+    app: FastAPI, client: TestClient, token_for: Headers, _isolated_home: Path
+) -> None:
+    planted = [("margin_erosion", "C-1"), ("margin_erosion", "C-2"), ("licence_unused_seats", "S-9")]
+    truth = {
+        "reference_date": "2026-09-30",
+        "signals": [
+            {"kind": k, "subject_type": "client", "subject_id": s, "details": {}} for k, s in planted
+        ],
+    }
+    (_isolated_home / "demo-data").mkdir()
+    (_isolated_home / "demo-data" / "ground_truth.json").write_text(json.dumps(truth))
+    findings = [draft("C-1"), draft("C-3"), draft("C-4"), draft("C-2", kind="churn_risk")]
+    app.state.findings.save("cpi", findings, full_run=False)
+    withdrawn = next(f for f in app.state.findings.list(agent="cpi") if f.subject_id == "C-4")
+    app.state.findings.set_status(withdrawn.id, "resolved")
+    body = client.get("/api/v1/agents/quality", headers=token_for("viewer")).json()
+    assert body["ground_truth"] is True and body["reference_date"] == "2026-09-30"
+    scores = {
+        (i["agent"], i["kind"]): (i["found"], i["correct"], i["precision"], i["recall"])
+        for i in body["items"]
+    }
+    assert scores == {
+        ("cpi", "churn_risk"): (1, 0, 0.0, 1.0),
+        ("cpi", "margin_erosion"): (2, 1, 0.5, 0.5),
+        ("sli", "licence_unused_seats"): (0, 0, 0.0, 0.0),
+    }
+    summary = score_findings([(f.kind, f.subject_type, f.subject_id) for f in findings[:2]], truth)
+    assert [s.precision for s in summary if s.kind == "margin_erosion"] == [0.5]
+
+
+def test_every_planted_kind_names_an_agent_that_exists() -> None:
+    assert set(SIGNAL_AGENTS) == set(SIGNAL_KINDS) and set(SIGNAL_AGENTS.values()) <= set(AGENTS)

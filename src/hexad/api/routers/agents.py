@@ -1,11 +1,13 @@
 """/api/v1/agents: each agent's status (findings, last run, mailbox, rules, health) and "run now".
 
 `POST /agents/{name}/run` creates a task (`<name>:run`), so a run started here is queued, run by a
-worker and followed like any other task.
+worker and followed like any other task. `GET /agents/quality` scores the findings per agent and
+kind where ground truth exists (`hexad.api.agent_quality`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Literal
@@ -14,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from hexad.agents.registry import AGENTS
+from hexad.api.agent_quality import agent_quality
 from hexad.api.agent_status import AgentStatus, agent_statuses
 from hexad.api.routers.tasks import TaskOut, task_out
 from hexad.api.security import Principal, require
@@ -52,6 +55,26 @@ class AgentOut(BaseModel):
     last_run: TaskOut | None
     mailbox: MailboxOut | None
     rules: list[str]
+
+
+class KindQualityOut(BaseModel):
+    """One agent's findings of one kind against the planted signals of that kind."""
+
+    agent: str
+    kind: str
+    planted: int
+    found: int
+    correct: int
+    precision: float
+    recall: float
+
+
+class QualityOut(BaseModel):
+    """Precision and recall per agent and kind; `ground_truth` false means there is nothing to score."""
+
+    ground_truth: bool
+    reference_date: str | None
+    items: list[KindQualityOut]
 
 
 class RunIn(BaseModel):
@@ -105,6 +128,24 @@ async def list_agents(
 ) -> list[AgentOut]:
     """Every agent with its status, by name."""
     return await _statuses(request, sorted(AGENTS))
+
+
+@router.get("/quality", response_model=QualityOut)
+async def findings_quality(
+    request: Request, _: Annotated[Principal, Depends(require("agents:read"))]
+) -> QualityOut:
+    """Precision and recall of the open and acknowledged findings where ground truth exists."""
+    state = request.app.state
+    quality = await asyncio.to_thread(agent_quality, state.settings, state.engine)
+    items = [
+        KindQualityOut(agent=item.agent, kind=s.kind, planted=s.planted, found=s.found, correct=s.correct,
+                       precision=round(s.precision, 4), recall=round(s.recall, 4))
+        for item in quality.scores
+        if (s := item.score)
+    ]  # fmt: skip
+    return QualityOut(
+        ground_truth=quality.ground_truth is not None, reference_date=quality.reference_date, items=items
+    )
 
 
 @router.get("/{name}", response_model=AgentOut)
