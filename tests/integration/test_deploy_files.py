@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from hexad.cli.app import app
 from hexad.config import Settings, load_settings
+from hexad.observability.queue_depth import DEPTH, DEPTH_LABELS
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 CHART = DEPLOY / "helm" / "hexad"
@@ -205,6 +206,25 @@ def test_the_chart_has_every_part_of_the_deployment() -> None:
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         assert probe in _templates()["api.yaml"]
     assert "path: /readyz" in text and "path: /healthz" in text
+
+
+def test_the_worker_autoscaler_reads_the_queue_depth_the_code_exports(values: dict[str, Any]) -> None:
+    autoscaling = values["worker"]["autoscaling"]
+    assert autoscaling["metricName"] == DEPTH
+    selector = autoscaling.get("metricSelector") or {}
+    assert set(selector) <= set(DEPTH_LABELS), f"the code labels {DEPTH} by {DEPTH_LABELS} only"
+    assert selector.get("kind") in (None, "mailbox")  # the agents' mailboxes: kind="mailbox"
+
+
+def test_the_workers_serve_metrics_on_the_port_the_chart_scrapes(values: dict[str, Any]) -> None:
+    text = _templates()["worker.yaml"]
+    passed = r"- --metrics-port\s+- \{\{ \.Values\.worker\.metrics\.port \| quote \}\}"
+    assert re.search(passed, text), "the worker template does not pass --metrics-port"
+    assert "containerPort: {{ .Values.worker.metrics.port }}" in text
+    assert "prometheus.io/port: {{ .Values.worker.metrics.port | quote }}" in text
+    assert "--metrics-port" not in values["worker"]["args"]  # the template adds it once
+    result = CliRunner().invoke(app, ["worker", "--help"], terminal_width=200)
+    assert result.exit_code == 0 and "--metrics-port" in result.output
 
 
 @pytest.mark.skipif(shutil.which("helm") is None, reason="no helm binary on this machine")

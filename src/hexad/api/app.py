@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
 from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from hexad import __version__
 from hexad.agents.findings import FindingStore
@@ -54,10 +54,10 @@ from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for, upgrade
 from hexad.lake.objects import open_object_store
+from hexad.observability.exposition import process_metrics
 from hexad.observability.http import ObserveRequests
 from hexad.observability.logs import configure_logging, log_format
 from hexad.observability.tracing import configure_tracing
-from hexad.runtime.actors.metrics import REGISTRY as ACTOR_METRICS
 from hexad.runtime.clock import Clock, SystemClock
 from hexad.tasks.records import SqlTaskStore
 from hexad.tasks.service import TaskService
@@ -184,6 +184,6 @@ def _add_health(app: FastAPI) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> PlainTextResponse:
-        """Prometheus metrics of this process: the process and HTTP registry plus the actors' own."""
-        body = generate_latest(REGISTRY) + generate_latest(ACTOR_METRICS)
+        """Prometheus metrics: this process's registries and the queues' depth (the worker autoscaler's)."""
+        body = await process_metrics(app.state.queues)
         return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)

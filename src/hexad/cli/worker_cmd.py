@@ -5,6 +5,7 @@ its FIFO mailbox `mailbox-<agent>` (dead-letter queue `mailbox-<agent>-dlq`, 3 d
 Ctrl-C finishes the messages in hand (up to `--grace` seconds), saves state and exits 0. Unless told
 otherwise (`--no-bus`, `--no-scheduler`) the worker also runs the event bus delivery loop, which fills
 the mailboxes, and the scheduler; several workers may run them at once (both lease their work).
+`--metrics-port` serves Prometheus metrics, queue depth included, for the worker autoscaler.
 With workflows on (`--no-workflows` turns them off) it stores Hexad's workflows, installs the rules
 that start them and drives executions, with the agents' actions as their Task resources.
 """
@@ -24,6 +25,8 @@ import typer
 from hexad import wiring
 from hexad.config import Settings, get_settings
 from hexad.errors import ActorError, ValidationError
+from hexad.observability.exposition import process_metrics
+from hexad.observability.metrics_server import metrics_service
 from hexad.runtime.actors.actor import Actor
 from hexad.runtime.actors.worker import ensure_agent_mailbox, event_loop_factory
 
@@ -77,6 +80,7 @@ async def _serve(
     names: list[str],
     grace: float,
     services: tuple[bool, bool, bool],
+    metrics: tuple[str, int] | None = None,
 ) -> int:
     wiring.adopt_event_loop(settings)
     worker = wiring.worker(settings, shutdown_grace=grace)
@@ -86,6 +90,9 @@ async def _serve(
         queue = await ensure_agent_mailbox(worker.queues, name)
         worker.bind(factories[name], queue, name=name)
     bus, scheduler, workflows = services
+    if metrics is not None:
+        queues_for_metrics = worker.queues
+        worker.add_service("metrics", metrics_service(*metrics, lambda: process_metrics(queues_for_metrics)))
     if bus:
         worker.add_service("event bus", bus_service.run)
     if scheduler:
@@ -154,6 +161,10 @@ def worker(
     workflows: bool = typer.Option(
         True, "--workflows/--no-workflows", help="Also drive workflow executions (waits, retries, tokens)."
     ),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, max=65535, help="Serve Prometheus /metrics (queue depth) here; 0 = off."
+    ),
+    metrics_host: str = typer.Option("0.0.0.0", "--metrics-host", help="Address of the metrics port."),
 ) -> None:
     """Run the chosen agents' actors until SIGTERM, then stop gracefully."""
     settings = get_settings()
@@ -162,5 +173,6 @@ def worker(
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger(__name__).info("worker starting agents: %s", ", ".join(names))
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        code = runner.run(_serve(settings, factories, names, grace, (bus, scheduler, workflows)))
+        metrics = (metrics_host, metrics_port) if metrics_port else None
+        code = runner.run(_serve(settings, factories, names, grace, (bus, scheduler, workflows), metrics))
     raise typer.Exit(code)
