@@ -153,6 +153,7 @@ class InAppNotification:
     message_id: str
     created_at: float
     read_at: float | None = None
+    subject_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -156,10 +156,13 @@ class NotificationService:
 
     def mute_url(self, user: str, subject: str) -> str:
         """A one-click link that mutes `subject` for `user` (valid 30 days)."""
-        token = self.signer.make(
+        return f"{self._links_base}/notifications/mute?token={self.mute_token(user, subject)}"
+
+    def mute_token(self, user: str, subject: str) -> str:
+        """The signed token of `mute_url` (the bell hands it to `POST /notifications/mute`)."""
+        return self.signer.make(
             MUTE_PURPOSE, {"u": user, "s": subject}, expires_at=self.clock.time() + MUTE_LINK_SECONDS
         )
-        return f"{self._links_base}/notifications/mute?token={token}"
 
     def read_mute_token(self, token: str) -> tuple[str, str]:
         """(user, subject) of a valid mute token."""

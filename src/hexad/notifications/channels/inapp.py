@@ -44,6 +44,7 @@ class InAppChannel:
             topic=delivery.subscription.topic,
             message_id=delivery.message.id,
             created_at=now,
+            subject_id=fields["subject_id"],
         )
         await self._store.add_inbox(item)
         if self._put_events is not None:
