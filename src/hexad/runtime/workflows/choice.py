@@ -15,7 +15,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from hexad.runtime.workflows.paths import PathNotFoundError, read_path
+from hexad.runtime.workflows.paths import PathNotFoundError
+from hexad.runtime.workflows.variables import read_reference
 
 __all__ = ["COMPARISONS", "TYPE_TESTS", "evaluate_rule", "parse_timestamp", "rule_operator"]
 
@@ -78,7 +79,7 @@ def evaluate_rule(rule: Mapping[str, Any], data: Any, context: Any) -> bool:
 
 
 def _read(path: str, data: Any, context: Any) -> Any:
-    return read_path(path[1:], context) if path.startswith("$$") else read_path(path, data)
+    return read_reference(path, data, context)
 
 
 def _present(path: str, data: Any, context: Any) -> bool:

@@ -13,6 +13,7 @@ import asyncio
 import math
 from typing import Any
 
+from hexad.runtime.workflows.assign import evaluate_assign, jsonata_bindings, jsonata_output, jsonata_value
 from hexad.runtime.workflows.failures import StateFailure, Suspended
 from hexad.runtime.workflows.interpreter import Execution, to_json
 from hexad.runtime.workflows.processing import (
@@ -48,10 +49,15 @@ def _settle(results: list[Any], tolerated: int) -> list[Any]:
 
 
 def _finish(
-    run: Execution, name: str, state: dict[str, Any], data: Any, result: Any, context: Any
+    run: Execution, name: str, state: dict[str, Any], data: Any, result: Any, context: Any, key: str
 ) -> tuple[Any, Any]:
+    if run.jsonata(state):
+        bindings = jsonata_bindings(data, context, result=result)
+        run.stage(key, evaluate_assign(state, name, "Assign", bindings=bindings))
+        return jsonata_output(state, bindings, name, result), state.get("Next")
     if "ResultSelector" in state:
         result = apply_template(state["ResultSelector"], result, context, name, "ResultSelector")
+    run.stage(key, evaluate_assign(state, name, "Assign", data=result, context=context))
     output = state_result_path(state, data, result, name)
     return output_path(state, output, context, name), state.get("Next")
 
@@ -61,9 +67,13 @@ async def run_parallel(
 ) -> tuple[Any, str | None]:
     """Run every branch on the same input; the output is the array of branch outputs."""
     context = run.context(name, run.host.now())
-    effective = input_path(state, data, context, name)
-    if "Parameters" in state:
-        effective = apply_template(state["Parameters"], effective, context, name, "Parameters")
+    if run.jsonata(state):
+        bindings = jsonata_bindings(data, context)
+        effective = jsonata_value(state.get("Arguments", data), bindings, name, "Arguments")
+    else:
+        effective = input_path(state, data, context, name)
+        if "Parameters" in state:
+            effective = apply_template(state["Parameters"], effective, context, name, "Parameters")
 
     async def attempt(number: int) -> list[Any]:
         scope = f"{key}:{number}"
@@ -79,26 +89,32 @@ async def run_parallel(
         return outputs
 
     result = await run.with_retry(name, state, key, attempt)
-    return _finish(run, name, state, data, result, context)
+    return _finish(run, name, state, data, result, context, key)
 
 
-def _number(state: dict[str, Any], field: str, data: Any, context: Any, name: str) -> float | None:
-    if field in state:
+def _number(
+    state: dict[str, Any], field: str, data: Any, context: Any, name: str, bindings: Any
+) -> float | None:
+    if bindings is not None and field in state:
+        value = jsonata_value(state[field], bindings, name, field)
+        error, where = "States.QueryEvaluationError", field
+    elif field in state:
         return float(state[field])
-    if f"{field}Path" not in state:
+    elif f"{field}Path" in state:
+        value = read_value(state[f"{field}Path"], data, context, name, f"{field}Path")
+        error, where = "States.Runtime", f"{field}Path"
+    else:
         return None
-    value = read_value(state[f"{field}Path"], data, context, name, f"{field}Path")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise StateFailure(
-            "States.Runtime",
-            f"The state '{name}', field {field}Path: expected a number >= 0, got {to_json(value)}",
+            error, f"The state '{name}', field {where}: expected a number >= 0, got {to_json(value)}"
         )
     return float(value)
 
 
-def _tolerated(state: dict[str, Any], data: Any, context: Any, name: str, count: int) -> int:
-    allowed = _number(state, "ToleratedFailureCount", data, context, name)
-    percent = _number(state, "ToleratedFailurePercentage", data, context, name)
+def _tolerated(state: dict[str, Any], data: Any, context: Any, name: str, count: int, bindings: Any) -> int:
+    allowed = _number(state, "ToleratedFailureCount", data, context, name, bindings)
+    percent = _number(state, "ToleratedFailurePercentage", data, context, name, bindings)
     limits = [int(allowed)] if allowed is not None else []
     if percent is not None:
         limits.append(math.floor(count * percent / 100.0))
@@ -110,17 +126,12 @@ async def run_map(
 ) -> tuple[Any, str | None]:
     """Run the item processor once per item of ItemsPath, at most MaxConcurrency at a time."""
     context = run.context(name, run.host.now())
-    effective = input_path(state, data, context, name)
-    items = read_value(state.get("ItemsPath", "$"), effective, context, name, "ItemsPath")
-    if not isinstance(items, list):
-        raise StateFailure(
-            "States.Runtime",
-            f"The state '{name}', field ItemsPath: expected an array, got {to_json(items)[:200]}",
-        )
-    concurrency = int(_number(state, "MaxConcurrency", effective, context, name) or 0)
-    tolerated = _tolerated(state, effective, context, name, len(items))
+    bindings = jsonata_bindings(data, context) if run.jsonata(state) else None
+    effective, items = _items(state, data, context, name, bindings)
+    concurrency = int(_number(state, "MaxConcurrency", effective, context, name, bindings) or 0)
+    tolerated = _tolerated(state, effective, context, name, len(items), bindings)
     processor: dict[str, Any] = state.get("ItemProcessor") or state["Iterator"]
-    selector = state.get("ItemSelector", state.get("Parameters"))
+    selector = _Selector(state.get("ItemSelector", state.get("Parameters")), bindings is not None, data)
 
     async def attempt(number: int) -> list[Any]:
         scope = f"{key}:{number}"
@@ -152,7 +163,35 @@ async def run_map(
         return outputs
 
     result = await run.with_retry(name, state, key, attempt)
-    return _finish(run, name, state, data, result, context)
+    return _finish(run, name, state, data, result, context, key)
+
+
+def _items(state: dict[str, Any], data: Any, context: Any, name: str, bindings: Any) -> tuple[Any, list[Any]]:
+    """The effective input and the items to iterate (ItemsPath, or JSONata's Items)."""
+    if bindings is not None:
+        effective, field, error = data, "Items", "States.QueryEvaluationError"
+        items = jsonata_value(state.get("Items", data), bindings, name, "Items")
+    else:
+        effective, field, error = input_path(state, data, context, name), "ItemsPath", "States.Runtime"
+        items = read_value(state.get("ItemsPath", "$"), effective, context, name, "ItemsPath")
+    if not isinstance(items, list):
+        raise StateFailure(
+            error, f"The state '{name}', field {field}: expected an array, got {to_json(items)[:200]}"
+        )
+    return effective, items
+
+
+class _Selector:
+    """ItemSelector: a Parameters-style template (JSONPath) or `{% %}` expressions (JSONata)."""
+
+    def __init__(self, template: Any, jsonata: bool, raw_input: Any) -> None:
+        self.template, self.jsonata, self.raw_input = template, jsonata, raw_input
+
+    def apply(self, effective: Any, context: Any, name: str) -> Any:
+        if self.jsonata:
+            bindings = jsonata_bindings(self.raw_input, context)
+            return jsonata_value(self.template, bindings, name, "ItemSelector")
+        return apply_template(self.template, effective, context, name, "ItemSelector")
 
 
 class _Gate:
@@ -187,15 +226,15 @@ async def _iteration(
     run: Execution,
     name: str,
     processor: dict[str, Any],
-    selector: Any,
+    selector: _Selector,
     effective: Any,
     scope: str,
     index: int,
     item: Any,
 ) -> Any:
-    if selector is not None:
+    if selector.template is not None:
         context = run.context(name, run.host.now(), Map={"Item": {"Index": index, "Value": item}})
-        item = apply_template(selector, effective, context, name, "ItemSelector")
+        item = selector.apply(effective, context, name)
     where = f"{scope}/i{index}"
     run.record("MapIterationStarted", {"name": name, "index": index}, "is" + where)
     try:

@@ -14,19 +14,27 @@ from typing import Any
 
 from hexad.errors import WorkflowDefinitionError
 from hexad.runtime.workflows.choice import COMPARISONS, TYPE_TESTS, parse_timestamp, rule_operator
+from hexad.runtime.workflows.expressions import template_problems
 from hexad.runtime.workflows.intrinsics import IntrinsicError, is_intrinsic, parse_intrinsic
+from hexad.runtime.workflows.languages import (
+    JSONATA_ONLY,
+    JSONPATH_ONLY,
+    LANGUAGES,
+    assigned_names,
+    check_assign,
+    check_condition,
+    check_jsonata_values,
+    jsonata_extra,
+    jsonpath_extra,
+)
 from hexad.runtime.workflows.paths import PathSyntaxError, compile_path, is_reference_path
+from hexad.runtime.workflows.variables import check_reference
 
 __all__ = ["STATE_TYPES", "parse_definition", "validate_definition"]
 
 STATE_TYPES = frozenset({"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 _TERMINAL = frozenset({"Choice", "Succeed", "Fail"})
 _COMMON = {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "QueryLanguage"}
-_NOT_YET = {
-    "Assign": "workflow variables (Assign) are not supported yet",
-    "Arguments": "the JSONata query language is not supported yet",
-    "Output": "the JSONata query language is not supported yet",
-}
 _FIELDS: dict[str, set[str]] = {
     "Pass": {"Result", "ResultPath", "Parameters"},
     "Task": {
@@ -95,7 +103,13 @@ def validate_definition(definition: Any) -> None:
         raise error
 
 
-def _machine(machine: Any, where: str, problems: list[str]) -> None:
+def _machine(
+    machine: Any,
+    where: str,
+    problems: list[str],
+    default: str = "JSONPath",
+    outer: frozenset[str] = frozenset(),
+) -> None:
     prefix = f"{where}: " if where else ""
     if not isinstance(machine, dict):
         problems.append(f"{prefix}expected a JSON object with StartAt and States")
@@ -107,20 +121,29 @@ def _machine(machine: Any, where: str, problems: list[str]) -> None:
     start = machine.get("StartAt")
     if not isinstance(start, str) or start not in states:
         problems.append(f"{prefix}field StartAt: expected the name of a state, got {start!r}")
-    if machine.get("QueryLanguage", "JSONPath") != "JSONPath":
-        problems.append(f"{prefix}field QueryLanguage: only JSONPath is supported (JSONata is not yet)")
+    language = machine.get("QueryLanguage", default)
+    if language not in LANGUAGES:
+        problems.append(f"{prefix}field QueryLanguage: expected JSONPath or JSONata, got {language!r}")
+        language = default
     timeout = machine.get("TimeoutSeconds")
     if timeout is not None and not _positive_int(timeout):
         problems.append(f"{prefix}field TimeoutSeconds: expected a positive integer, got {timeout!r}")
+    inner = outer | assigned_names(states)
     for name, state in states.items():
-        _state(name, state, states, _Where(where, name), problems)
+        _state(name, state, states, _Where(where, name, language, outer, inner), problems)
     if isinstance(start, str) and start in states:
         _reachability(start, states, where, problems)
 
 
 class _Where:
-    def __init__(self, scope: str, name: str) -> None:
+    """Where a problem is (scope, state), and what the state inherits: its query language, variables."""
+
+    def __init__(
+        self, scope: str, name: str, default: str, outer: frozenset[str], inner: frozenset[str]
+    ) -> None:
         self.scope, self.name = scope, name
+        self.default, self.outer, self.inner = default, outer, inner
+        self.jsonata = default == "JSONata"
 
     def __call__(self, field: str, message: str) -> str:
         scope = f"{self.scope} > " if self.scope else ""
@@ -141,17 +164,55 @@ def _state(name: str, state: Any, states: dict[str, Any], at: _Where, problems: 
     if kind not in STATE_TYPES:
         problems.append(at("Type", f"expected one of {', '.join(sorted(STATE_TYPES))}, got {kind!r}"))
         return
-    allowed = (_COMMON | _FIELDS[kind]) - _NO_IO.get(kind, set())
-    for field in state:
-        if field in _NOT_YET:
-            problems.append(at(field, _NOT_YET[field]))
-        elif field not in allowed:
-            problems.append(at(field, f"is not a field of a {kind} state"))
-    if state.get("QueryLanguage", "JSONPath") != "JSONPath":
-        problems.append(at("QueryLanguage", "only JSONPath is supported (JSONata is not yet)"))
+    _language(state, at, problems)
+    _fields(kind, state, at, problems)
     _transition(kind, state, states, at, problems)
-    _paths(state, at, problems)
+    if at.jsonata:
+        check_jsonata_values(state, lambda field, message: problems.append(at(field, message)))
+    else:
+        _paths(state, at, problems)
+    if "Assign" in state:
+        _assign(state["Assign"], "Assign", at, problems)
     _CHECKS.get(kind, _nothing)(state, states, at, problems)
+
+
+def _language(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    language = state.get("QueryLanguage", at.default)
+    if language not in LANGUAGES:
+        problems.append(at("QueryLanguage", f"expected JSONPath or JSONata, got {language!r}"))
+    elif at.default == "JSONata" and language == "JSONPath":
+        problems.append(at("QueryLanguage", "a JSONata state machine cannot have JSONPath states"))
+    else:
+        at.jsonata = language == "JSONata"
+
+
+def _fields(kind: str, state: dict[str, Any], at: _Where, problems: list[str]) -> None:
+    if at.jsonata:
+        allowed = ((_COMMON | _FIELDS[kind]) - JSONPATH_ONLY) | jsonata_extra(kind)
+    else:
+        allowed = _COMMON | _FIELDS[kind] | jsonpath_extra(kind)
+    allowed -= _NO_IO.get(kind, set())
+    for field in state:
+        if field in allowed:
+            continue
+        if at.jsonata and field in JSONPATH_ONLY:
+            problems.append(
+                at(field, "is a JSONPath field; a JSONata state uses Arguments, Output and {% %}")
+            )
+        elif not at.jsonata and field in JSONATA_ONLY:
+            problems.append(at(field, "is a JSONata field; set QueryLanguage to JSONata to use it"))
+        else:
+            problems.append(at(field, f"is not a field of a {kind} state"))
+
+
+def _assign(assign: Any, field: str, at: _Where, problems: list[str]) -> None:
+    def report(where: str, message: str) -> None:
+        problems.append(at(where, message))
+
+    def template(value: Any, where: str) -> None:
+        _template(value, at, where, problems)
+
+    check_assign(assign, field, at.jsonata, at.outer, report, template)
 
 
 def _nothing(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
@@ -195,7 +256,7 @@ def _paths(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
 
 def _path(path: Any, at: _Where, field: str, problems: list[str]) -> None:
     try:
-        compile_path(path[1:] if isinstance(path, str) and path.startswith("$$") else path)
+        compile_path(check_reference(path) if isinstance(path, str) else path)
     except PathSyntaxError as exc:
         problems.append(at(field, str(exc)))
 
@@ -234,7 +295,7 @@ def _check_task(state: dict[str, Any], states: dict[str, Any], at: _Where, probl
     if not isinstance(state.get("Resource"), str) or not state["Resource"]:
         problems.append(at("Resource", "expected a resource name (a string)"))
     for field in ("TimeoutSeconds", "HeartbeatSeconds"):
-        if field in state and not _positive_int(state[field]):
+        if field in state and not at.jsonata and not _positive_int(state[field]):
             problems.append(at(field, f"expected a positive integer, got {state[field]!r}"))
         if field in state and f"{field}Path" in state:
             problems.append(at(field, f"use {field} or {field}Path, not both"))
@@ -270,11 +331,24 @@ def _check_rule(
         problems.append(at(f"{where}.ErrorEquals", "States.ALL must be alone and in the last rule"))
     if field == "Catch":
         _target(rule.get("Next"), states, at, f"{where}.Next", problems)
+        _check_catcher(rule, where, at, problems)
         value = rule.get("ResultPath")
         if value is not None and not (isinstance(value, str) and is_reference_path(value)):
             problems.append(at(f"{where}.ResultPath", f"expected a reference path or null, got {value!r}"))
         return
     _check_retrier(rule, where, at, problems)
+
+
+def _check_catcher(rule: dict[str, Any], where: str, at: _Where, problems: list[str]) -> None:
+    if "Assign" in rule:
+        _assign(rule["Assign"], f"{where}.Assign", at, problems)
+    if at.jsonata and "ResultPath" in rule:
+        problems.append(at(f"{where}.ResultPath", "is a JSONPath field; a JSONata Catch uses Output"))
+    if not at.jsonata and "Output" in rule:
+        problems.append(at(f"{where}.Output", "is a JSONata field; set QueryLanguage to JSONata to use it"))
+    if at.jsonata and "Output" in rule:
+        for field, problem in template_problems(rule["Output"], f"{where}.Output"):
+            problems.append(at(field, problem))
 
 
 def _check_retrier(rule: dict[str, Any], where: str, at: _Where, problems: list[str]) -> None:
@@ -305,11 +379,26 @@ def _check_choice(state: dict[str, Any], states: dict[str, Any], at: _Where, pro
         return
     for index, rule in enumerate(choices):
         where = f"Choices[{index}]"
-        _check_condition(rule, where, at, problems)
+        if at.jsonata and isinstance(rule, dict):
+            check_condition(rule, where, lambda field, message: problems.append(at(field, message)))
+        else:
+            _check_condition(_rule_test(rule, where, at, problems), where, at, problems)
         if isinstance(rule, dict):
             _target(rule.get("Next"), states, at, f"{where}.Next", problems)
+            if "Assign" in rule:
+                _assign(rule["Assign"], f"{where}.Assign", at, problems)
     if "Default" in state:
         _target(state["Default"], states, at, "Default", problems)
+
+
+def _rule_test(rule: Any, where: str, at: _Where, problems: list[str]) -> Any:
+    """A JSONPath Choice rule without the fields a top-level rule adds (Next, Assign)."""
+    if not isinstance(rule, dict):
+        return rule
+    if "Output" in rule or "Condition" in rule:
+        field = "Output" if "Output" in rule else "Condition"
+        problems.append(at(f"{where}.{field}", "is a JSONata field; set QueryLanguage to JSONata to use it"))
+    return {k: v for k, v in rule.items() if k not in ("Assign", "Output", "Condition")}
 
 
 def _check_condition(rule: Any, where: str, at: _Where, problems: list[str]) -> None:
@@ -368,6 +457,8 @@ def _check_wait(state: dict[str, Any], states: dict[str, Any], at: _Where, probl
         )
         return
     field = given[0]
+    if at.jsonata:
+        return
     if field == "Seconds" and not _non_negative(state[field]):
         problems.append(at(field, f"expected a number >= 0, got {state[field]!r}"))
     elif field == "Timestamp" and parse_timestamp(state[field]) is None:
@@ -398,7 +489,7 @@ def _check_parallel(state: dict[str, Any], states: dict[str, Any], at: _Where, p
         problems.append(at("Branches", "expected a non-empty array of state machines"))
     else:
         for index, branch in enumerate(branches):
-            _machine(branch, at.nested(f"Branches[{index}]"), problems)
+            _machine(branch, at.nested(f"Branches[{index}]"), problems, at.default, at.inner)
     _check_errors(state, states, at, problems)
 
 
@@ -407,7 +498,13 @@ def _check_map(state: dict[str, Any], states: dict[str, Any], at: _Where, proble
     if processor is None:
         problems.append(at("ItemProcessor", "expected a state machine (StartAt and States)"))
     else:
-        _machine(processor, at.nested("ItemProcessor"), problems)
+        _machine(processor, at.nested("ItemProcessor"), problems, at.default, at.inner)
+    if not at.jsonata:
+        _check_map_numbers(state, at, problems)
+    _check_errors(state, states, at, problems)
+
+
+def _check_map_numbers(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
     if "MaxConcurrency" in state and not (
         isinstance(state["MaxConcurrency"], int) and state["MaxConcurrency"] >= 0
     ):
@@ -421,7 +518,6 @@ def _check_map(state: dict[str, Any], states: dict[str, Any], at: _Where, proble
     for field in ("MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath"):
         if field in state:
             _path(state[field], at, field, problems)
-    _check_errors(state, states, at, problems)
 
 
 def _check_pass(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:

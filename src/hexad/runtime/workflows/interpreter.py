@@ -16,18 +16,19 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from hexad.runtime.workflows.choice import evaluate_rule, parse_timestamp
+from hexad.runtime.workflows.assign import (
+    Assigned,
+    evaluate_assign,
+    jsonata_bindings,
+    jsonata_output,
+    value_sizes,
+)
 from hexad.runtime.workflows.failures import StateFailure, Suspended, find_rule, retry_delay
 from hexad.runtime.workflows.host import Event, Host
-from hexad.runtime.workflows.intrinsics import IntrinsicError, evaluate_intrinsic, is_intrinsic
 from hexad.runtime.workflows.processing import (
-    apply_template,
-    input_path,
-    output_path,
-    read_value,
     result_path,
-    state_result_path,
 )
+from hexad.runtime.workflows.variables import Scope, current_scope, enter_scope, leave_scope
 
 __all__ = ["DATA_LIMIT_BYTES", "Execution", "to_json"]
 
@@ -77,6 +78,8 @@ class Execution:
         self.execution_id = execution_id
         self.pending: list[Event] = []
         self.memo = memo or {}
+        self.query_language: str = definition.get("QueryLanguage", "JSONPath")
+        self.staged: dict[str, Assigned] = {}
         self._steps = 0
         start = host.now() if start_time is None else start_time
         self._context = {
@@ -103,10 +106,21 @@ class Execution:
     async def run(self) -> Any:
         """Run to the end: the output, or `StateFailure` (execution failed) / `Suspended` (wait)."""
         self.host.busy(1)
+        token = enter_scope(Scope())
         try:
             return await self.run_machine(self.definition, self.input, "")
         finally:
+            leave_scope(token)
             self.host.busy(-1)
+
+    def jsonata(self, state: Mapping[str, Any]) -> bool:
+        """True when `state` uses the JSONata query language (its own, else the machine's)."""
+        return bool(state.get("QueryLanguage", self.query_language) == "JSONata")
+
+    def stage(self, key: str, assigned: Assigned | None) -> None:
+        """Hold a state's evaluated Assign until the state exits (then its values take effect)."""
+        if assigned is not None:
+            self.staged[key] = assigned
 
     async def run_machine(self, machine: Mapping[str, Any], data: Any, scope: str) -> Any:
         """Run a state machine (the top level, a Parallel branch, a Map iteration) to its end."""
@@ -119,6 +133,9 @@ class Execution:
             key = f"{scope}/{name}#{visit}"
             done = self.memo.get("x" + key)
             if done is not None:
+                if done.get("assigned"):
+                    values = done["assigned"]
+                    current_scope().assign(values, value_sizes(values), name)
                 data, name = done["output"], done["next"]
                 continue
             data, name = await self._run_state(name, states[name], data, key)
@@ -144,28 +161,44 @@ class Execution:
         try:
             output, following = await handler(self, name, state, data, key)
         except StateFailure as failure:
-            output, following = self._catch(name, state, data, failure)
+            self.staged.pop(key, None)  # a failed state assigns nothing; its Catch may
+            output, following = self._catch(name, state, data, failure, key)
         text = to_json(output)
         if len(text) > DATA_LIMIT_BYTES:
             raise StateFailure(
                 "States.DataLimitExceeded",
                 f"The state '{name}' produced {len(text)} bytes of output; the limit is {DATA_LIMIT_BYTES}.",
             )
+        assigned = self.staged.pop(key, None)
+        if assigned is not None:
+            current_scope().assign(assigned[0], assigned[1], name)
         if kind != "Fail":
             memo = {"output": output, "next": following}
-            self.record(f"{prefix}Exited", {"name": name, "output": text}, "x" + key, memo)
+            details: dict[str, Any] = {"name": name, "output": text}
+            if assigned is not None:
+                memo["assigned"] = assigned[0]
+                details["assignedVariables"] = {k: to_json(v) for k, v in assigned[0].items()}
+                details["assignedVariablesDetails"] = {"truncated": False}
+            self.record(f"{prefix}Exited", details, "x" + key, memo)
         await self.checkpoint(kind in ("Task", "Parallel", "Map"))
         return output, following
 
-    def _catch(self, name: str, state: dict[str, Any], data: Any, failure: StateFailure) -> tuple[Any, str]:
+    def _catch(
+        self, name: str, state: dict[str, Any], data: Any, failure: StateFailure, key: str
+    ) -> tuple[Any, str]:
         catchers = state.get("Catch", [])
         index = find_rule(catchers, failure.error) if catchers else None
         if index is None:
             raise failure
-        catcher = catchers[index]
-        output = result_path(
-            catcher.get("ResultPath", "$"), data, failure.as_output(), name, "Catch.ResultPath"
-        )
+        catcher, error = catchers[index], failure.as_output()
+        field = f"Catch[{index}].Assign"
+        context = self.context(name, self.host.now())
+        if self.jsonata(state):
+            bindings = jsonata_bindings(data, context, error=error)
+            self.stage(key, evaluate_assign(catcher, name, field, bindings=bindings))
+            return jsonata_output(catcher, bindings, name, error), catcher["Next"]
+        self.stage(key, evaluate_assign(catcher, name, field, data=error, context=context))
+        output = result_path(catcher.get("ResultPath", "$"), data, error, name, "Catch.ResultPath")
         return output, catcher["Next"]
 
     async def with_retry(
@@ -246,9 +279,11 @@ class Execution:
     async def branch(self, machine: Mapping[str, Any], data: Any, scope: str) -> Any:
         """One Parallel branch or Map iteration, counted as a running branch for the virtual clock."""
         self.host.busy(1)
+        token = enter_scope(Scope(current_scope()))
         try:
             return await self.run_machine(machine, data, scope)
         finally:
+            leave_scope(token)
             self.host.busy(-1)
 
 
@@ -260,131 +295,18 @@ class _Chance:
         return a + (b - a) * self.host.random()
 
 
-# --- the states
-
-
-async def _pass(
-    run: Execution, name: str, state: dict[str, Any], data: Any, key: str
-) -> tuple[Any, str | None]:
-    context = run.context(name, run.host.now())
-    effective = input_path(state, data, context, name)
-    if "Result" in state:
-        result = state["Result"]
-    elif "Parameters" in state:
-        result = apply_template(state["Parameters"], effective, context, name, "Parameters")
-    else:
-        result = effective
-    output = state_result_path(state, data, result, name)
-    return output_path(state, output, context, name), state.get("Next")
-
-
-async def _succeed(run: Execution, name: str, state: dict[str, Any], data: Any, key: str) -> tuple[Any, None]:
-    context = run.context(name, run.host.now())
-    return output_path(state, input_path(state, data, context, name), context, name), None
-
-
-async def _fail(run: Execution, name: str, state: dict[str, Any], data: Any, key: str) -> tuple[Any, None]:
-    context = run.context(name, run.host.now())
-    error = _fail_field(state, "Error", data, context, name)
-    cause = _fail_field(state, "Cause", data, context, name)
-    raise StateFailure(error or "States.Failed", cause or "")
-
-
-def _fail_field(state: dict[str, Any], field: str, data: Any, context: Any, name: str) -> str | None:
-    if field in state:
-        return str(state[field])
-    path = state.get(f"{field}Path")
-    if path is None:
-        return None
-    if is_intrinsic(path):
-        try:
-            value = evaluate_intrinsic(path, data, context)
-        except IntrinsicError as exc:
-            raise StateFailure(
-                "States.IntrinsicFailure", f"The state '{name}', field {field}Path: {exc}"
-            ) from None
-    else:
-        value = read_value(path, data, context, name, f"{field}Path")
-    if not isinstance(value, str):
-        raise StateFailure(
-            "States.Runtime",
-            f"The state '{name}', field {field}Path: expected a string, got {to_json(value)}",
-        )
-    return value
-
-
-async def _choice(run: Execution, name: str, state: dict[str, Any], data: Any, key: str) -> tuple[Any, str]:
-    context = run.context(name, run.host.now())
-    effective = input_path(state, data, context, name)
-    following = None
-    for rule in state["Choices"]:
-        try:
-            matched = evaluate_rule(rule, effective, context)
-        except LookupError as exc:
-            raise StateFailure(
-                "States.Runtime", f"The state '{name}': a Choices rule's path selected nothing ({exc})"
-            ) from None
-        if matched:
-            following = rule["Next"]
-            break
-    if following is None:
-        following = state.get("Default")
-    if following is None:
-        raise StateFailure(
-            "States.NoChoiceMatched", f"No Choice Rule matched in the state '{name}' and it has no Default."
-        )
-    return output_path(state, effective, context, name), following
-
-
-async def _wait(
-    run: Execution, name: str, state: dict[str, Any], data: Any, key: str
-) -> tuple[Any, str | None]:
-    context = run.context(name, run.host.now())
-    effective = input_path(state, data, context, name)
-    deadline = run.memo.get("w" + key)
-    if deadline is None:
-        deadline = _wait_deadline(run, name, state, effective, context)
-        run.record("WaitStateScheduled", {"name": name, "until": _iso(deadline)}, "w" + key, deadline)
-    await run.sleep(float(deadline))
-    return output_path(state, effective, context, name), state.get("Next")
-
-
-def _wait_deadline(run: Execution, name: str, state: dict[str, Any], data: Any, context: Any) -> float:
-    if "Seconds" in state:
-        return run.host.now() + float(state["Seconds"])
-    if "SecondsPath" in state:
-        seconds = read_value(state["SecondsPath"], data, context, name, "SecondsPath")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-            raise StateFailure(
-                "States.Runtime",
-                f"The state '{name}', field SecondsPath: expected a number >= 0, got {to_json(seconds)}",
-            )
-        return run.host.now() + float(seconds)
-    if "Timestamp" in state:
-        text = state["Timestamp"]
-    else:
-        text = read_value(state["TimestampPath"], data, context, name, "TimestampPath")
-    moment = parse_timestamp(text)
-    if moment is None:
-        raise StateFailure(
-            "States.Runtime",
-            f"The state '{name}', field TimestampPath: expected an RFC 3339 timestamp, got {to_json(text)}",
-        )
-    return moment.timestamp()
-
-
 _Handler = Callable[[Execution, str, dict[str, Any], Any, str], Awaitable[tuple[Any, str | None]]]
 
 
 def _register() -> dict[str, _Handler]:
-    from hexad.runtime.workflows import compound, task
+    from hexad.runtime.workflows import compound, flow, task
 
     return {
-        "Pass": _pass,
-        "Succeed": _succeed,
-        "Fail": _fail,
-        "Choice": _choice,
-        "Wait": _wait,
+        "Pass": flow.run_pass,
+        "Succeed": flow.run_succeed,
+        "Fail": flow.run_fail,
+        "Choice": flow.run_choice,
+        "Wait": flow.run_wait,
         "Task": task.run_task,
         "Parallel": compound.run_parallel,
         "Map": compound.run_map,

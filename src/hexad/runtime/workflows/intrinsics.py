@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from hexad.runtime.workflows.paths import PathNotFoundError, PathSyntaxError, compile_path, read_path
+from hexad.runtime.workflows.paths import PathNotFoundError, PathSyntaxError, compile_path
+from hexad.runtime.workflows.variables import check_reference, read_reference
 
 __all__ = ["FUNCTIONS", "IntrinsicError", "evaluate_intrinsic", "is_intrinsic", "parse_intrinsic"]
 
@@ -149,7 +150,7 @@ class _Parser:
             self.position += 1
         path = self.text[start : self.position]
         try:
-            compile_path(path[1:] if path.startswith("$$") else path)
+            compile_path(check_reference(path))
         except PathSyntaxError as exc:
             raise IntrinsicError(f"{self.text!r}: {exc}") from None
         return _Path(path)
@@ -190,9 +191,7 @@ def _evaluate(node: Any, data: Any, context: Any) -> Any:
         return _restore(node.value) if isinstance(node.value, str) else node.value
     if isinstance(node, _Path):
         try:
-            if node.path.startswith("$$"):
-                return read_path(node.path[1:], context)
-            return read_path(node.path, data)
+            return read_reference(node.path, data, context)
         except PathNotFoundError:
             raise IntrinsicError(f"the path {node.path!r} selected nothing") from None
     arguments = [

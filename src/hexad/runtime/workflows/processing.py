@@ -11,7 +11,8 @@ from typing import Any
 
 from hexad.runtime.workflows.failures import StateFailure
 from hexad.runtime.workflows.intrinsics import IntrinsicError, evaluate_intrinsic, is_intrinsic
-from hexad.runtime.workflows.paths import PathNotFoundError, read_path, write_path
+from hexad.runtime.workflows.paths import PathNotFoundError, write_path
+from hexad.runtime.workflows.variables import read_reference
 
 __all__ = ["apply_template", "input_path", "output_path", "read_value", "result_path", "state_result_path"]
 
@@ -27,11 +28,9 @@ def _runtime(state: str, field: str, path: str) -> StateFailure:
 
 
 def read_value(path: str, data: Any, context: Any, state: str, field: str) -> Any:
-    """Read a Path (or, for `$$.`, the context object) as a state field does."""
+    """Read a Path (`$$.` the context object, `$name` a variable) as a state field does."""
     try:
-        if path.startswith("$$"):
-            return read_path(path[1:], context)
-        return read_path(path, data)
+        return read_reference(path, data, context)
     except PathNotFoundError:
         raise _runtime(state, field, path) from None
 

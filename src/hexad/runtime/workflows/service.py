@@ -62,7 +62,12 @@ def _memo(event: StoredEvent) -> Any:
     """The replay memo of a stored event (a state exit's output comes back from its details)."""
     value = json.loads(event.memo) if event.memo is not None else None
     if event.key is not None and event.key[0] == "x":
-        return {"output": json.loads(json.loads(event.details)["output"]), "next": value}
+        details = json.loads(event.details)
+        memo = {"output": json.loads(details["output"]), "next": value}
+        assigned = details.get("assignedVariables")
+        if assigned:  # the variables a state set come back from its details, as Step Functions shows them
+            memo["assigned"] = {name: json.loads(text) for name, text in assigned.items()}
+        return memo
     return value
 
 

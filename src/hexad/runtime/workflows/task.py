@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from hexad.runtime.workflows.assign import evaluate_assign, jsonata_bindings, jsonata_output, jsonata_value
 from hexad.runtime.workflows.failures import StateFailure, error_of
 from hexad.runtime.workflows.host import TaskCall
 from hexad.runtime.workflows.interpreter import Execution, to_json
@@ -34,31 +35,53 @@ async def run_task(
     """Run a Task state: input processing, attempts under Retry, result processing."""
     entered = run.host.now()
     context = run.context(name, entered)
-    effective = input_path(state, data, context, name)
+    jsonata = run.jsonata(state)
+    effective = data if jsonata else input_path(state, data, context, name)
 
     async def attempt(number: int) -> Any:
         return await _attempt(run, name, state, effective, f"{key}:{number}", number)
 
     result = await run.with_retry(name, state, key, attempt)
+    if jsonata:
+        bindings = jsonata_bindings(data, context, result=result)
+        run.stage(key, evaluate_assign(state, name, "Assign", bindings=bindings))
+        return jsonata_output(state, bindings, name, result), state.get("Next")
     if "ResultSelector" in state:
         result = apply_template(state["ResultSelector"], result, context, name, "ResultSelector")
+    run.stage(key, evaluate_assign(state, name, "Assign", data=result, context=context))
     output = state_result_path(state, data, result, name)
     return output_path(state, output, context, name), state.get("Next")
 
 
-def _seconds(state: dict[str, Any], field: str, data: Any, context: Any, name: str) -> float | None:
-    if field in state:
+def _seconds(
+    state: dict[str, Any], field: str, data: Any, context: Any, name: str, bindings: Any
+) -> float | None:
+    if bindings is not None and field in state:
+        value = jsonata_value(state[field], bindings, name, field)
+        error, where = "States.QueryEvaluationError", field
+    elif field in state:
         return float(state[field])
-    path = state.get(f"{field}Path")
-    if path is None:
+    elif f"{field}Path" in state:
+        value = read_value(state[f"{field}Path"], data, context, name, f"{field}Path")
+        error, where = "States.Runtime", f"{field}Path"
+    else:
         return None
-    value = read_value(path, data, context, name, f"{field}Path")
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise StateFailure(
-            "States.Runtime",
-            f"The state '{name}', field {field}Path: expected a positive integer, got {to_json(value)}",
+            error, f"The state '{name}', field {where}: expected a positive integer, got {to_json(value)}"
         )
     return float(value)
+
+
+def _payload(run: Execution, state: dict[str, Any], effective: Any, context: Any, name: str) -> Any:
+    """What the resource gets: Parameters (JSONPath) or Arguments (JSONata) applied, else the input."""
+    if run.jsonata(state):
+        if "Arguments" not in state:
+            return effective
+        return jsonata_value(state["Arguments"], jsonata_bindings(effective, context), name, "Arguments")
+    if "Parameters" in state:
+        return apply_template(state["Parameters"], effective, context, name, "Parameters")
+    return effective
 
 
 async def _attempt(
@@ -76,11 +99,10 @@ async def _attempt(
     token = submitted["token"] if submitted else (run.host.new_token() if waits else None)
     context = run.context(name, run.host.now(), number, **({"Task": {"Token": token}} if token else {}))
     try:
-        timeout = _seconds(state, "TimeoutSeconds", effective, context, name)
-        heartbeat = _seconds(state, "HeartbeatSeconds", effective, context, name)
-        payload = effective
-        if "Parameters" in state:
-            payload = apply_template(state["Parameters"], effective, context, name, "Parameters")
+        bindings = jsonata_bindings(effective, context) if run.jsonata(state) else None
+        timeout = _seconds(state, "TimeoutSeconds", effective, context, name, bindings)
+        heartbeat = _seconds(state, "HeartbeatSeconds", effective, context, name, bindings)
+        payload = _payload(run, state, effective, context, name)
         call = TaskCall(base, name, run.execution_id, token, context)
         if waits:
             result = await _wait_for_token(run, call, payload, key, submitted, timeout, heartbeat)

@@ -155,12 +155,15 @@ def one(state: dict[str, Any], **others: Any) -> dict[str, Any]:
             ),
             "field Catch[0].Next",
         ),
-        (one({"Type": "Pass", "End": True, "Assign": {"x": 1}}), "field Assign: workflow variables"),
+        (one({"Type": "Pass", "End": True, "Assign": {"1x": 1}}), "field Assign.1x: the variable name"),
         (
-            one({"Type": "Pass", "End": True, "QueryLanguage": "JSONata"}),
-            "field QueryLanguage: only JSONPath",
+            one({"Type": "Pass", "End": True, "QueryLanguage": "XPath"}),
+            "field QueryLanguage: expected JSONPath or JSONata",
         ),
-        ({**one({"Type": "Succeed"}), "QueryLanguage": "JSONata"}, "field QueryLanguage: only JSONPath"),
+        (
+            {**one({"Type": "Succeed"}), "QueryLanguage": "JQ"},
+            "field QueryLanguage: expected JSONPath or JSONata",
+        ),
         (
             {"StartAt": "A", "States": {"A": {"Type": "Succeed"}, "Orphan": {"Type": "Succeed"}}},
             "state 'Orphan', field Type: the state cannot be reached",
