@@ -71,7 +71,7 @@ def read_contract(env: ContractEnv, document: Any) -> dict[str, Any]:
         path = Path(reference["path"])
         if not path.is_file():
             raise ContractMissingError(f"document {path}: no such file")
-        extraction = extract_contract(path, as_of=env.today)
+        extraction = extract_contract(path, as_of=env.today, known_parties=_vendor_names(env.engine))
         found = _CONTRACT_ID.search(extraction.document.text) or _CONTRACT_ID.search(path.name)
         fields = extraction.terms.to_json()["fields"]
         ids = {
@@ -95,6 +95,12 @@ def read_contract(env: ContractEnv, document: Any) -> dict[str, Any]:
         )
     ids = {"document_id": None, "contract_id": row["contract_id"], "vendor_id": None}
     return _merge(env, _register_document_terms(env, row), ids)
+
+
+def _vendor_names(engine: Engine) -> list[str]:
+    """The vendor list, which corrects party names OCR misread."""
+    with engine.connect() as conn:
+        return [str(name) for name in conn.execute(sa.select(Vendor.name)).scalars()]
 
 
 def _reference(document: Any) -> dict[str, Any]:
@@ -124,7 +130,8 @@ def _register_document_terms(env: ContractEnv, row: dict[str, Any]) -> dict[str,
         text = extract_text(path).text
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(text, encoding="utf-8")
-    fields: dict[str, Any] = extract_terms(text, as_of=env.today).to_json()["fields"]
+    terms = extract_terms(text, as_of=env.today, known_parties=_vendor_names(env.engine))
+    fields: dict[str, Any] = terms.to_json()["fields"]
     return fields
 
 

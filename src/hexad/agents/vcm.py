@@ -15,6 +15,7 @@ scanned contract is OCR'd once, not on every run. Plain functions (`extract_cont
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -70,10 +71,15 @@ class ContractExtraction:
         }
 
 
-def extract_contract(path: Path, *, as_of: date | None = None) -> ContractExtraction:
-    """Read a contract document (PDF, scan, DOCX, text) and extract its terms as of `as_of` (today)."""
+def extract_contract(
+    path: Path, *, as_of: date | None = None, known_parties: Sequence[str] = ()
+) -> ContractExtraction:
+    """Read a contract document (PDF, scan, DOCX, text) and extract its terms as of `as_of` (today).
+
+    `known_parties` (the vendor list, the MSP's own name) corrects party names OCR misread.
+    """
     document = extract_text(path)
-    terms = extract_terms(document.text, as_of=as_of)
+    terms = extract_terms(document.text, as_of=as_of, known_parties=known_parties)
     if document.ocr_pages:
         # OCR misreads digits and names that a rule then matches faithfully: trust such values less
         scale = 1.0 - 0.2 * document.ocr_pages / max(document.pages, 1)

@@ -145,7 +145,8 @@ class ContractStore:
         as_of: date | None = None,
     ) -> AddResult:
         """Store one document (a duplicate by content is recognised, not stored twice) and its terms."""
-        extraction = extract_contract(path, as_of=as_of)
+        known = [*([own_party] if own_party else []), *(vendors or {}).values()]
+        extraction = extract_contract(path, as_of=as_of, known_parties=known)
         digest = extraction.document.sha256
         existing = self._by_hash(digest)
         if existing is not None:

@@ -40,10 +40,18 @@ def _store() -> ContractStore:
 def extract(
     file: Annotated[Path, typer.Argument(help="a PDF (text or scanned), DOCX or text file")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="date the current term is judged on")] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="demo folder whose vendor list to match")
+    ] = None,
+    own_party: Annotated[str | None, typer.Option("--own-party", help=_MSP_PARTY_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Extract parties, dates, renewal, notice, value and law, each with a confidence and its text span."""
-    extraction = extract_contract(file, as_of=parse_day(as_of, "--as-of"))
+    """Extract parties, dates, renewal, notice, value and law, each with a confidence and its text span.
+
+    Party names OCR misread are corrected against the vendor list (the database's, or `--data`'s).
+    """
+    known = [*([own_party] if own_party else []), *_vendors(data).values()]
+    extraction = extract_contract(file, as_of=parse_day(as_of, "--as-of"), known_parties=known)
     payload = extraction.terms.to_json()
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
@@ -105,11 +113,14 @@ async def _start_approvals(results: list[AddResult]) -> dict[str, str]:
 
 
 def _vendors(data: Path | None) -> dict[str, str]:
-    try:
-        frames = frames_from_folder(data) if data is not None else frames_from_database(get_settings())
-        vendors = frames("vendors")
-    except Exception:  # no vendor list yet (empty database): documents are stored unmatched
-        return {}
+    """The vendor list of `--data` (its errors name the file and column) or of the database."""
+    if data is not None:
+        vendors = frames_from_folder(data)("vendors")
+    else:
+        try:
+            vendors = frames_from_database(get_settings())("vendors")
+        except Exception:  # no vendor list yet (empty database): documents are stored unmatched
+            return {}
     return dict(zip(vendors["vendor_id"].astype(str), vendors["name"].astype(str), strict=True))
 
 

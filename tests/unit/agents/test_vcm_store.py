@@ -87,3 +87,26 @@ def test_contracts_cli_extract_add_search(tmp_path: Path) -> None:
     assert [h["contract_id"] for h in json.loads(found.output)] == ["CT-0042"]
     missing = runner.invoke(app, ["contracts", "add", str(tmp_path / "nope.pdf")])
     assert missing.exit_code == 1
+
+
+def test_extract_corrects_a_misread_party_from_the_vendor_list(tmp_path: Path) -> None:
+    (tmp_path / "scan.txt").write_text(TEXT.replace("Acme Cloud Ltd.", "Acme Cioud Ltd."))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "vendors.csv").write_text(
+        "vendor_id,name,category,country,website\n"
+        "VN-001,Acme Cloud,cloud,GB,acme.example\nVN-003,Globex,hardware,US,globex.example\n"
+    )
+    command = ["contracts", "extract", str(tmp_path / "scan.txt"), "--json", "--as-of", "2024-06-01"]
+    runner = CliRunner()
+    as_read = runner.invoke(app, command)
+    matched = runner.invoke(app, [*command, "--data", str(data), "--own-party", "Hexad Demo MSP, Inc."])
+    assert matched.exit_code == 0, matched.output
+    assert json.loads(as_read.output)["fields"]["parties"]["value"][1] == "Acme Cioud Ltd."
+    assert json.loads(matched.output)["fields"]["parties"]["value"] == [
+        "Hexad Demo MSP, Inc.",
+        "Acme Cloud Ltd.",
+    ]
+    (data / "vendors.csv").write_text("vendor_id,name\nVN-001,Acme Cloud\n")
+    broken = runner.invoke(app, [*command, "--data", str(data)])
+    assert "missing contract columns category" in str(broken.exception)  # not silently unmatched
