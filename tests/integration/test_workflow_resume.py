@@ -5,6 +5,8 @@ The worker is a subprocess (this file's `__main__`) running `WorkflowService.run
 Each Task appends `step pid` to a side-effects file; the first process hangs inside step 5 until the
 test kills it. The restarted process waits out the dead owner's one-second lease, replays steps 0-4
 from the history and runs 5-9. Step 5 is the only one seen twice: it was in flight, not completed.
+The same runs with the running total kept in a workflow variable instead of the state data: the
+restarted process must get the variable back from the history to continue the sum.
 """
 
 from __future__ import annotations
@@ -35,9 +37,33 @@ DEFINITION = {
         for n in range(STEPS)
     },
 }
+VARIABLES = {
+    "StartAt": "Init",
+    "States": {
+        "Init": {"Type": "Pass", "Assign": {"sum": 0}, "Next": "Step0"},
+        **{
+            f"Step{n}": {
+                "Type": "Task",
+                "Resource": "step",
+                "Parameters": {"n": n, "total.$": "$sum"},
+                "Assign": {"sum.$": "$"},
+                "ResultPath": None,
+                "Next": f"Step{n + 1}" if n < STEPS - 1 else "Report",
+            }
+            for n in range(STEPS)
+        },
+        "Report": {
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": {"total": "{% $sum %}"},
+            "End": True,
+        },
+    },
+}
+DEFINITIONS = {"paths": DEFINITION, "variables": VARIABLES}
 
 
-async def _worker(runtime_db: str, effects: str, hang_on: int) -> None:
+async def _worker(runtime_db: str, effects: str, hang_on: int, kind: str) -> None:
     from hexad.adapters.sqlite.database import open_database
     from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
     from hexad.runtime.clock import SystemClock
@@ -60,13 +86,13 @@ async def _worker(runtime_db: str, effects: str, hang_on: int) -> None:
         tick_seconds=0.05,
     )
     if not await store.list_state_machines():
-        await service.create_state_machine("chain", DEFINITION)
+        await service.create_state_machine("chain", DEFINITIONS[kind])
         await service.start("chain", {"total": 0}, name="run-1")
     await service.run()
 
 
-def _start(runtime_db: Path, effects: Path, hang_on: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, __file__, str(runtime_db), str(effects), str(hang_on)])
+def _start(runtime_db: Path, effects: Path, hang_on: int, kind: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, str(runtime_db), str(effects), str(hang_on), kind])
 
 
 def _effects(path: Path) -> list[tuple[int, int]]:
@@ -98,15 +124,16 @@ def _status(runtime_db: Path) -> str | None:
 
 
 @pytest.mark.slow
-def test_a_killed_execution_resumes_without_rerunning_completed_tasks(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["paths", "variables"])
+def test_a_killed_execution_resumes_without_rerunning_completed_tasks(tmp_path: Path, kind: str) -> None:
     runtime_db, effects = tmp_path / "runtime.db", tmp_path / "effects.txt"
-    first = _start(runtime_db, effects, HANG_ON)
+    first = _start(runtime_db, effects, HANG_ON, kind)
     try:
         _wait_for(lambda: any(n == HANG_ON for n, _ in _effects(effects)), 60)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
-    second = _start(runtime_db, effects, -1)
+    second = _start(runtime_db, effects, -1, kind)
     try:
         _wait_for(lambda: (_status(runtime_db) or "").startswith("SUCCEEDED"), 60)
     finally:
@@ -123,4 +150,4 @@ def test_a_killed_execution_resumes_without_rerunning_completed_tasks(tmp_path: 
 
 
 if __name__ == "__main__":
-    asyncio.run(_worker(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+    asyncio.run(_worker(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]))

@@ -33,6 +33,7 @@ ERROR_NAMES = frozenset(
         "States.IntrinsicFailure",
         "States.NoChoiceMatched",
         "States.ParameterPathFailure",
+        "States.QueryEvaluationError",
         "States.Permissions",
         "States.ResultPathMatchFailure",
         "States.Runtime",
