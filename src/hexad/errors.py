@@ -20,6 +20,7 @@ __all__ = [
     "ContractNotFoundError",
     "DemoError",
     "DocumentError",
+    "EventNotPublishedError",
     "FindingNotFoundError",
     "HexadError",
     "ImportValidationError",
@@ -185,6 +186,10 @@ class BusError(HexadError):
 
 class RuleError(BusError, ValidationError):
     """A rule or target definition (name, pattern, schedule, input transformer, ...) is invalid."""
+
+
+class EventNotPublishedError(BusError):
+    """The bus refused an event a change must announce; the change was rolled back."""
 
 
 class TargetDeliveryError(BusError):

@@ -8,9 +8,11 @@ touches that subject's rows. SQLAlchemy Core keeps the store the same on SQLite 
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -22,14 +24,24 @@ from hexad.agents.base import SEVERITIES, FindingDraft
 from hexad.config import Settings
 from hexad.domain.database import current_revision, engine_for, head_revision, upgrade
 from hexad.domain.models import Finding as FindingRow
+from hexad.domain.models import FindingComment
 from hexad.errors import FindingNotFoundError, ValidationError
 from hexad.runtime.clock import Clock, SystemClock
 
-__all__ = ["FINDINGS", "Finding", "FindingStatus", "FindingStore", "SaveReport", "open_finding_store"]
+__all__ = [
+    "FINDINGS",
+    "Comment",
+    "Finding",
+    "FindingStatus",
+    "FindingStore",
+    "SaveReport",
+    "open_finding_store",
+]
 
 FindingStatus = Literal["open", "acknowledged", "resolved"]
 _STATUSES: tuple[str, ...] = get_args(FindingStatus)
 FINDINGS: sa.Table = FindingRow.__table__  # type: ignore[assignment]
+COMMENTS: sa.Table = FindingComment.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,17 @@ class Finding:
             value = data[name]
             data[name] = None if value is None else value.isoformat()
         return data
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A person's note on a finding."""
+
+    id: str
+    finding_id: str
+    author: str
+    body: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -152,16 +175,55 @@ class FindingStore:
 
     def set_status(self, finding_id: str, status: str) -> Finding:
         """Acknowledge, resolve or reopen a finding."""
+        with self.status_change(finding_id, status) as (_, after):
+            return after
+
+    @contextmanager
+    def status_change(self, finding_id: str, status: str) -> Iterator[tuple[Finding, Finding]]:
+        """Change a finding's status in a transaction that commits only if the `with` block succeeds.
+
+        Yields the finding before and after the change, so a caller can announce it before the
+        commit and let a failed announcement roll the change back.
+        """
         if status not in _STATUSES:
             raise ValidationError(f"status: expected one of {', '.join(_STATUSES)}, got {status!r}")
         now = self._now()
         values: dict[str, Any] = {"status": status, "updated_at": now}
         values["resolved_at"] = now if status == "resolved" else None
         with self._engine.begin() as conn:
-            result = conn.execute(FINDINGS.update().where(FINDINGS.c.id == finding_id).values(**values))
-        if result.rowcount == 0:
-            raise FindingNotFoundError(f"no finding with id {finding_id}")
-        return self.get(finding_id)
+            before = _locked(conn, finding_id)
+            conn.execute(FINDINGS.update().where(FINDINGS.c.id == finding_id).values(**values))
+            yield before, _locked(conn, finding_id)
+
+    @contextmanager
+    def comment_added(self, finding_id: str, author: str, body: str) -> Iterator[tuple[Finding, Comment]]:
+        """Add a comment in a transaction that commits only if the `with` block succeeds."""
+        comment = Comment(uuid.uuid4().hex, finding_id, author, body, self._now())
+        with self._engine.begin() as conn:
+            finding = _locked(conn, finding_id)
+            conn.execute(COMMENTS.insert().values(**comment.__dict__))
+            yield finding, comment
+
+    def comments(self, finding_id: str) -> builtins.list[Comment]:
+        """A finding's comments, oldest first; `FindingNotFoundError` for an unknown finding."""
+        query = (
+            sa.select(COMMENTS)
+            .where(COMMENTS.c.finding_id == finding_id)
+            .order_by(COMMENTS.c.created_at, COMMENTS.c.id)
+        )
+        with self._engine.connect() as conn:
+            _locked(conn, finding_id, lock=False)
+            rows = conn.execute(query).all()
+        return [Comment(r.id, r.finding_id, r.author, r.body, _utc(r.created_at)) for r in rows]
+
+
+def _locked(conn: sa.Connection, finding_id: str, *, lock: bool = True) -> Finding:
+    """The finding's row, locked for the transaction where the database can (PostgreSQL)."""
+    query = sa.select(FINDINGS).where(FINDINGS.c.id == finding_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise FindingNotFoundError(f"no finding with id {finding_id}")
+    return _finding(row)
 
 
 def _plan(

@@ -28,6 +28,7 @@ _BY_CLASS: dict[type[Exception], tuple[int, str, str]] = {
     errors.PermissionDeniedError: (403, "forbidden", "Not allowed"),
     errors.NotFoundError: (404, "not-found", "Not found"),
     errors.ConflictError: (409, "conflict", "Conflict"),
+    errors.EventNotPublishedError: (503, "unavailable", "Service unavailable"),
     errors.ImportValidationError: (422, "import-invalid", "The file does not validate"),
     errors.ValidationError: (422, "invalid-input", "Invalid input"),
     errors.HexadError: (400, "bad-request", "Bad request"),
@@ -42,6 +43,7 @@ _BY_STATUS = {
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-input", "Invalid input"),
     429: ("rate-limited", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 import json
 from typing import Any
 
@@ -11,8 +13,10 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
+from hexad.agents.finding_changes import FindingChanges
 from hexad.agents.findings import Finding, open_finding_store
 from hexad.config import get_settings
+from hexad.wiring import event_bus
 
 __all__ = ["app"]
 
@@ -84,8 +88,10 @@ def set_status(
     finding_id: str = typer.Argument(..., help="the finding's id"),
     status: str = typer.Argument(..., help="open | acknowledged | resolved"),
 ) -> None:
-    """Acknowledge, resolve or reopen a finding."""
-    finding = open_finding_store(get_settings()).set_status(finding_id, status)
+    """Acknowledge, resolve or reopen a finding (announced on the bus, so dashboards update live)."""
+    settings = get_settings()
+    changes = FindingChanges(open_finding_store(settings), event_bus(settings).put_events)
+    finding = asyncio.run(changes.set_status(finding_id, status, f"cli:{getpass.getuser()}"))
     _console.print(f"{finding.id}: {finding.status}")
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -7,6 +8,8 @@ from typer.testing import CliRunner
 
 from hexad.cli import agents_cmd, clients_cmd, findings_cmd
 from hexad.cli.clients_cmd import sparkline
+from hexad.config import load_settings
+from hexad.wiring import event_bus
 
 runner = CliRunner()
 
@@ -45,6 +48,10 @@ def test_run_then_list_and_show_findings(demo_folder: Path) -> None:
     assert "seats_purchased" in shown.output
     acked = runner.invoke(findings_cmd.app, ["set-status", first["id"], "acknowledged"])
     assert acked.exit_code == 0
+    pattern = {"detail-type": ["finding.status.changed"]}
+    (announced,) = asyncio.run(event_bus(load_settings()).search("default", pattern=pattern))
+    assert announced.detail["finding_id"] == first["id"]
+    assert announced.detail["new_status"] == "acknowledged" and announced.detail["actor"].startswith("cli:")
     still = json.loads(runner.invoke(findings_cmd.app, ["list", "--status", "acknowledged", "--json"]).output)
     assert [f["id"] for f in still] == [first["id"]]
 

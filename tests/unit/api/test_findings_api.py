@@ -52,6 +52,13 @@ def test_acknowledge_resolve_and_comment(app: FastAPI, client: TestClient, token
     assert posted.status_code == 201 and posted.json()["author"] == "u-sam"
     comments = client.get(f"/api/v1/findings/{finding_id}/comments", headers=token_for("viewer")).json()
     assert [c["body"] for c in comments] == ["Repriced"]
+    pattern = '{"source": ["hexad.findings"]}'
+    events = client.get("/api/v1/events", params={"pattern": pattern}, headers=token_for("admin")).json()
+    assert [(e["detail-type"], e["detail"].get("new_status"), e["detail"]["actor"]) for e in events] == [
+        ("finding.status.changed", "acknowledged", "u-sam"),
+        ("finding.status.changed", "resolved", "u-sam"),
+        ("finding.commented", None, "u-sam"),
+    ]
 
 
 def test_viewers_cannot_change_findings_and_unknown_ids_are_404(

@@ -1,20 +1,22 @@
-"""/api/v1/findings: what the agents found, with evidence; people acknowledge, resolve and comment."""
+"""/api/v1/findings: what the agents found, with evidence; people acknowledge, resolve and comment.
+
+Status changes and comments go through `FindingChanges`, which announces each on the bus
+(`finding.status.changed`, `finding.commented`) so other tabs and API processes see it live.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from hexad.agents.findings import Finding, FindingStore
+from hexad.agents.finding_changes import FindingChanges
+from hexad.agents.findings import Comment, Finding, FindingStore
 from hexad.api.findings_json import findings_page_json
 from hexad.api.pagination import MAX_LIMIT
 from hexad.api.security import Principal, require
-from hexad.domain.models import FindingComment
 
 __all__ = ["router"]
 
@@ -46,6 +48,14 @@ def _store(request: Request) -> FindingStore:
     return store
 
 
+def _changes(request: Request) -> FindingChanges:
+    return FindingChanges(_store(request), request.app.state.bus.put_events)
+
+
+def _comment_out(comment: Comment) -> CommentOut:
+    return CommentOut(**comment.__dict__)
+
+
 @router.get("", response_model=FindingPage)
 async def list_findings(
     request: Request,
@@ -74,26 +84,26 @@ async def get_finding(
 
 @router.post("/{finding_id}/acknowledge", response_model=Finding)
 async def acknowledge(
-    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
+    request: Request, finding_id: str, who: Annotated[Principal, Depends(require("findings:write"))]
 ) -> Finding:
     """Mark the finding as seen and being handled."""
-    return _store(request).set_status(finding_id, "acknowledged")
+    return await _changes(request).set_status(finding_id, "acknowledged", who.subject)
 
 
 @router.post("/{finding_id}/resolve", response_model=Finding)
 async def resolve(
-    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
+    request: Request, finding_id: str, who: Annotated[Principal, Depends(require("findings:write"))]
 ) -> Finding:
     """Mark the finding as dealt with."""
-    return _store(request).set_status(finding_id, "resolved")
+    return await _changes(request).set_status(finding_id, "resolved", who.subject)
 
 
 @router.post("/{finding_id}/reopen", response_model=Finding)
 async def reopen(
-    request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:write"))]
+    request: Request, finding_id: str, who: Annotated[Principal, Depends(require("findings:write"))]
 ) -> Finding:
     """Open a finding again."""
-    return _store(request).set_status(finding_id, "open")
+    return await _changes(request).set_status(finding_id, "open", who.subject)
 
 
 @router.get("/{finding_id}/comments", response_model=list[CommentOut])
@@ -101,14 +111,7 @@ async def list_comments(
     request: Request, finding_id: str, _: Annotated[Principal, Depends(require("findings:read"))]
 ) -> list[CommentOut]:
     """Comments on a finding, oldest first."""
-    _store(request).get(finding_id)
-    query = (
-        sa.select(*FindingComment.__table__.columns)
-        .where(FindingComment.finding_id == finding_id)
-        .order_by(FindingComment.created_at, FindingComment.id)
-    )
-    with request.app.state.engine.connect() as conn:
-        return [CommentOut(**row._mapping) for row in conn.execute(query)]
+    return [_comment_out(comment) for comment in _store(request).comments(finding_id)]
 
 
 @router.post("/{finding_id}/comments", response_model=CommentOut, status_code=201)
@@ -119,14 +122,4 @@ async def add_comment(
     principal: Annotated[Principal, Depends(require("findings:write"))],
 ) -> CommentOut:
     """Add a note to a finding (why it was acknowledged, what was done)."""
-    _store(request).get(finding_id)
-    row = {
-        "id": uuid.uuid4().hex,
-        "finding_id": finding_id,
-        "author": principal.subject,
-        "body": comment.body,
-        "created_at": datetime.fromtimestamp(request.app.state.clock.time(), UTC),
-    }
-    with request.app.state.engine.begin() as conn:
-        conn.execute(sa.insert(FindingComment).values(**row))
-    return CommentOut(**row)
+    return _comment_out(await _changes(request).comment(finding_id, principal.subject, comment.body))
