@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { currentState, pendingToken, stateGraph, visitedStates, type HistoryEvent } from "./workflow";
+import { currentState, pendingToken, stateGraph, taskRequest, visitedStates, type HistoryEvent } from "./workflow";
 
 const definition = {
   StartAt: "Extract",
@@ -43,5 +43,17 @@ describe("histories", () => {
   });
   it("has no pending token while the task has not handed its token out", () => {
     expect(pendingToken(waiting.slice(0, 5))).toBeNull();
+  });
+});
+
+describe("taskRequest", () => {
+  it("finds what the task asked inside an event entry's JSON detail", () => {
+    const request = { Entries: [{ DetailType: "contract.approval.requested", Detail: JSON.stringify({ token: "t-1", document_id: "doc-9" }) }] };
+    expect(taskRequest(request)).toEqual({ token: "t-1", document_id: "doc-9" });
+  });
+  it("falls back to the parameters, or nothing", () => {
+    expect(taskRequest({ approver: "finance" })).toEqual({ approver: "finance" });
+    expect(taskRequest(null)).toEqual({});
+    expect(taskRequest(["a"])).toEqual({});
   });
 });

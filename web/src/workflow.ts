@@ -87,6 +87,14 @@ export function pendingToken(history: HistoryEvent[]): { token: string; detail: 
   return pending;
 }
 
+/** What a waiting task asked (`GET /workflows/tasks` → `request`): the object that carries its token,
+ * wherever the parameters nest it (an event entry's JSON `Detail`, say), else the parameters. */
+export function taskRequest(request: unknown): Record<string, unknown> {
+  const found = findToken(request);
+  if (found) return found.holder;
+  return request && typeof request === "object" && !Array.isArray(request) ? (request as Record<string, unknown>) : {};
+}
+
 function findToken(value: unknown): { token: string; holder: Record<string, unknown> } | null {
   if (typeof value === "string" && /^\s*[[{]/.test(value)) {
     try {

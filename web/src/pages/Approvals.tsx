@@ -1,4 +1,4 @@
-// Workflow steps waiting for a person (`.waitForTaskToken` tasks): approve or reject them.
+// Workflow steps waiting for a person (`.waitForTaskToken` tasks, from the API's task list): approve or reject them.
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { announce, useChanges } from "../changes";
@@ -7,21 +7,15 @@ import { fmtTime } from "../format";
 import { useApi } from "../hooks";
 import { useLiveReload } from "../live";
 import { session } from "../session";
-import { currentState, pendingToken, type HistoryEvent } from "../workflow";
+import { taskRequest } from "../workflow";
 
+/** Waiting task tokens (`GET /workflows/tasks`), each with its execution's name and state machine. */
 async function loadPending(machine?: string) {
-  const running = await unwrap(
-    api.GET("/api/v1/workflows/executions", { params: { query: { status: "RUNNING", limit: 50, ...(machine ? { state_machine: machine } : {}) } } }),
-  );
-  const withHistory = await Promise.all(
-    running.items.map(async (execution) => {
-      const history = (await unwrap(
-        api.GET("/api/v1/workflows/executions/{execution_id}/history", { params: { path: { execution_id: execution.execution_id } } }),
-      )) as unknown as HistoryEvent[];
-      return { execution, state: currentState(history), pending: pendingToken(history) };
-    }),
-  );
-  return withHistory.filter((row) => row.pending !== null);
+  const tasks = await unwrap(api.GET("/api/v1/workflows/tasks", { params: { query: machine ? { state_machine: machine } : {} } }));
+  const ids = [...new Set(tasks.items.map((t) => t.execution_id))];
+  const executions = await Promise.all(ids.map((id) => unwrap(api.GET("/api/v1/workflows/executions/{execution_id}", { params: { path: { execution_id: id } } }))));
+  const byId = new Map(executions.map((e) => [e.execution_id, e]));
+  return tasks.items.map((task) => ({ task, execution: byId.get(task.execution_id)! }));
 }
 
 export function PendingApprovals({ machine }: { machine?: string }) {
@@ -66,21 +60,21 @@ export function PendingApprovals({ machine }: { machine?: string }) {
             </tr>
           </thead>
           <tbody>
-            {rows.map(({ execution, state, pending: p }) => (
-              <tr key={execution.execution_id}>
+            {rows.map(({ task, execution }) => (
+              <tr key={task.token}>
                 <td>
                   {execution.name} <span className="muted">({execution.state_machine})</span>
                 </td>
-                <td>{state}</td>
-                <td>{describeRequest(p!.detail)}</td>
-                <td>{fmtTime(execution.started_at)}</td>
+                <td>{task.state}</td>
+                <td>{describeRequest(taskRequest(task.request))}</td>
+                <td>{fmtTime(task.since)}</td>
                 <td>
                   {canApprove ? (
                     <div className="row">
-                      <button className="primary" onClick={() => answer(p!.token, true, execution.name)}>
+                      <button className="primary" onClick={() => answer(task.token, true, execution.name)}>
                         Approve
                       </button>
-                      <button className="danger" onClick={() => answer(p!.token, false, execution.name)}>
+                      <button className="danger" onClick={() => answer(task.token, false, execution.name)}>
                         Reject
                       </button>
                     </div>

@@ -155,19 +155,12 @@ function approvalOf(result: Schemas["UploadOut"]): string | null {
 }
 
 function DocumentView({ id }: { id: string }) {
-  const loaded = useApi(async () => {
-    const detail = await unwrap(api.GET("/api/v1/contracts/{document_id}", { params: { path: { document_id: id } } }));
-    let text: string | null = null;
-    if (detail.method === "text" || detail.file_name.endsWith(".txt")) {
-      const response = await fetch(`/api/v1/contracts/${encodeURIComponent(id)}/download`, { headers: { Authorization: `Bearer ${session.accessToken() ?? ""}` } });
-      if (response.ok) text = await response.text();
-    }
-    return { detail, text };
-  }, [id]);
+  const loaded = useApi(() => unwrap(api.GET("/api/v1/contracts/{document_id}", { params: { path: { document_id: id } } })), [id]);
   const [focus, setFocus] = useState<string>();
   return (
     <Load loaded={loaded} what="the contract">
-      {({ detail, text }) => {
+      {(detail) => {
+        const text = detail.text ?? null;
         const terms = detail.terms as Terms;
         const entries = Object.entries(terms);
         return (
@@ -205,9 +198,15 @@ function DocumentView({ id }: { id: string }) {
             )}
             <h3>Source text</h3>
             {text ? (
-              <Highlighted text={text} terms={terms} focus={focus} />
+              <>
+                <div className="muted" style={{ fontSize: "0.8rem" }}>
+                  {SOURCE[detail.method] ?? "The document's text"}; the fields are highlighted where they were read.
+                  {detail.text_truncated && " Only the beginning is shown: download the file for the rest."}
+                </div>
+                <Highlighted text={text} terms={terms} focus={focus} />
+              </>
             ) : (
-              <div className="muted">The API serves the source text of text documents; for {detail.method} documents download the file to read it.</div>
+              <div className="muted">No text could be read from this document (an empty or unreadable scan); download the file to check it.</div>
             )}
           </article>
         );
@@ -215,6 +214,14 @@ function DocumentView({ id }: { id: string }) {
     </Load>
   );
 }
+
+const SOURCE: Record<string, string> = {
+  text: "The text file",
+  "pdf-text": "The PDF's text layer",
+  "pdf-ocr": "Text recognised (OCR) in the scanned PDF",
+  "pdf-mixed": "The PDF's text layer, and OCR for its scanned pages",
+  docx: "The DOCX's text",
+};
 
 function Highlighted({ text, terms, focus }: { text: string; terms: Terms; focus?: string }) {
   const spans = Object.entries(terms)
@@ -244,7 +251,7 @@ function Highlighted({ text, terms, focus }: { text: string; terms: Terms; focus
 }
 
 function RenewalCalendar({ ids }: { ids: string[] }) {
-  const loaded = useApi(() => Promise.all(ids.map((id) => unwrap(api.GET("/api/v1/contracts/{document_id}", { params: { path: { document_id: id } } })))), [ids.join()]);
+  const loaded = useApi(() => Promise.all(ids.map((id) => unwrap(api.GET("/api/v1/contracts/{document_id}", { params: { path: { document_id: id }, query: { include_text: false } } })))), [ids.join()]);
   return (
     <Load loaded={loaded} what="renewal dates">
       {(details) => {

@@ -132,14 +132,83 @@ function marginBands(clients: Schemas["ClientSummary"][]) {
   return bands;
 }
 
+type Quality = Schemas["QualityOut"];
+
 function AgentPerformance() {
   const loaded = useApi(() => allFindings(), []);
-  useChanges("findings", loaded.reload);
-  useLiveReload((e) => /^hexad\.(cpi|spo|ram|sli|dsa|vcm)$/.test(e.source) || e["detail-type"].startsWith("finding"), loaded.reload, 2000);
+  const quality = useApi(() => unwrap(api.GET("/api/v1/agents/quality")), []);
+  const reload = () => {
+    loaded.reload();
+    quality.reload();
+  };
+  useChanges("findings", reload);
+  useLiveReload((e) => /^hexad\.(cpi|spo|ram|sli|dsa|vcm)$/.test(e.source) || e["detail-type"].startsWith("finding"), reload, 2000);
   return (
     <Load loaded={loaded} what="findings">
-      {(findings) => (findings.length ? <AgentView findings={findings} /> : <Empty title="No findings yet" hint="Run the agents: `hexad demo run` or `hexad worker` after an import." />)}
+      {(findings) =>
+        findings.length ? (
+          <>
+            <AgentView findings={findings} quality={quality.error ? null : quality.data} />
+            {quality.data?.ground_truth && <QualityTable quality={quality.data} />}
+          </>
+        ) : (
+          <Empty title="No findings yet" hint="Run the agents: `hexad demo run` or `hexad worker` after an import." />
+        )
+      }
     </Load>
+  );
+}
+
+/** An agent's precision and recall over all its kinds (pooled counts), or null without ground truth. */
+function pooled(quality: Quality, agent: string): { precision: number | null; recall: number | null } | null {
+  if (!quality.ground_truth) return null;
+  const mine = quality.items.filter((i) => i.agent === agent);
+  const sum = (pick: (i: Quality["items"][number]) => number) => mine.reduce((s, i) => s + pick(i), 0);
+  const [found, planted, correct] = [sum((i) => i.found), sum((i) => i.planted), sum((i) => i.correct)];
+  return { precision: found ? correct / found : null, recall: planted ? correct / planted : null };
+}
+
+function QualityTable({ quality }: { quality: Quality }) {
+  const agents = [...new Set(quality.items.map((i) => i.agent))];
+  return (
+    <div className="panel" style={{ marginTop: 14 }}>
+      <h3>Precision and recall per kind</h3>
+      <p className="muted" style={{ fontSize: "0.85rem", marginTop: 0 }}>
+        Open and acknowledged findings against the planted ground truth (reference date {quality.reference_date ?? "unknown"}), scored as <code>hexad demo run</code> scores them.
+      </p>
+      <div className="table-wrap">
+        <table aria-label="Precision and recall per agent and kind">
+          <thead>
+            <tr>
+              <th>Agent</th>
+              <th>Kind</th>
+              <th className="num">Planted</th>
+              <th className="num">Found</th>
+              <th className="num">Correct</th>
+              <th className="num">Precision</th>
+              <th className="num">Recall</th>
+            </tr>
+          </thead>
+          <tbody>
+            {agents.flatMap((agent) =>
+              quality.items
+                .filter((i) => i.agent === agent)
+                .map((i, n, mine) => (
+                  <tr key={`${agent}-${i.kind}`}>
+                    {n === 0 && <th rowSpan={mine.length} scope="rowgroup">{AGENTS[agent] ?? agent}</th>}
+                    <td>{humanize(i.kind)}</td>
+                    <td className="num">{i.planted}</td>
+                    <td className="num">{i.found}</td>
+                    <td className="num">{i.correct}</td>
+                    <td className={`num ${i.found && i.precision < 0.5 ? "warn" : ""}`}>{i.found ? fmtPct(i.precision * 100) : "—"}</td>
+                    <td className="num">{i.planted ? fmtPct(i.recall * 100) : "—"}</td>
+                  </tr>
+                )),
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>
   );
 }
 
@@ -178,7 +247,7 @@ function AgentHealth() {
   );
 }
 
-function AgentView({ findings }: { findings: Schemas["Finding"][] }) {
+function AgentView({ findings, quality }: { findings: Schemas["Finding"][]; quality: Quality | undefined | null }) {
   const agents = Object.keys(AGENTS);
   const kinds = [...new Set(findings.map((f) => f.kind))].sort();
   const count = (agent: string, kind: string) => findings.filter((f) => f.agent === agent && f.kind === kind).length;
@@ -212,6 +281,7 @@ function AgentView({ findings }: { findings: Schemas["Finding"][] }) {
                 </th>
               ))}
               <th className="num">High or critical</th>
+              <th className="num">Precision</th>
             </tr>
           </thead>
           <tbody>
@@ -228,16 +298,39 @@ function AgentView({ findings }: { findings: Schemas["Finding"][] }) {
                     </td>
                   ))}
                   <td className="num">{mine.filter((f) => f.severity === "high" || f.severity === "critical").length}</td>
+                  <PrecisionCell quality={quality} agent={agent} />
                 </tr>
               );
             })}
           </tbody>
         </table>
         <p className="muted" style={{ fontSize: "0.85rem" }}>
-          Precision and recall against the planted truth are printed by <code>hexad demo run</code>.
+          {!quality
+            ? "Precision against the ground truth is unavailable right now."
+            : quality.ground_truth
+              ? "Precision: the share of the agent's open and acknowledged findings that match a planted signal."
+              : "No ground truth: precision needs a data set with known answers (the demo's ground_truth.json)."}
         </p>
       </div>
     </div>
+  );
+}
+
+function PrecisionCell({ quality, agent }: { quality: Quality | undefined | null; agent: string }) {
+  if (quality === undefined) return <td className="num muted">…</td>;
+  if (quality === null) return <td className="num muted">unavailable</td>;
+  const score = pooled(quality, agent);
+  if (score === null)
+    return (
+      <td className="num muted" data-testid={`precision-${agent}`}>
+        no ground truth
+      </td>
+    );
+  const recall = score.recall === null ? "" : `, recall ${fmtPct(score.recall * 100)}`;
+  return (
+    <td className="num" data-testid={`precision-${agent}`} title={`pooled over the agent's kinds${recall}`}>
+      {score.precision === null ? "nothing found" : fmtPct(score.precision * 100)}
+    </td>
   );
 }
 
