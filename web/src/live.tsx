@@ -88,3 +88,17 @@ export function useLiveReload(matches: (event: BusEvent) => boolean, reload: () 
   });
   useEffect(() => () => clearTimeout(timer.current), []);
 }
+
+/** A person acknowledged, resolved or reopened a finding, in any tab or process. */
+export const isFindingStatusChange = (event: BusEvent): boolean =>
+  event.source === "hexad.findings" && event["detail-type"] === "finding.status.changed";
+
+/** Anything else that changes the findings: an agent's run, or a finding event other than a status change. */
+export const isFindingsActivity = (event: BusEvent): boolean =>
+  !isFindingStatusChange(event) && (/^hexad\.(cpi|spo|ram|sli|dsa|vcm)$/.test(event.source) || event["detail-type"].startsWith("finding"));
+
+/** Reload findings-derived data: at once after a status change, calmer after agents' activity. */
+export function useFindingsReload(reload: () => void, calmMs = 1500): void {
+  useLiveReload(isFindingStatusChange, reload, 250);
+  useLiveReload(isFindingsActivity, reload, calmMs);
+}

@@ -212,9 +212,9 @@ def deliver() -> None:
     """Publish waiting agent events and send every queued delivery from this process, then stop."""
 
     async def work(parts: Notifications) -> dict[str, int]:
-        await parts.service.create_topic("findings")
-        await parts.service.queues.ensure_queue("notify-findings", dead_letter_queue="notify-findings-dlq")
-        await parts.bridge.drain()
+        for bridge in parts.bridges:
+            await bridge.prepare()
+            await bridge.drain()
         await parts.deliveries.flush_held()
         await parts.deliveries.drain()
         return dict(parts.deliveries.counts)

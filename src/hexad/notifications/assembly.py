@@ -1,9 +1,10 @@
 """Builds the notification services for a process, and the worker service `hexad worker` runs.
 
 `build_notifications(settings)` gives the service, the delivery worker with every channel, and the
-findings bridge, on the profile's state store and queues. `worker_service(settings)` is what a
-worker adds beside its actors: it installs the findings rule and topic, then runs the bridge, the
-deliveries and the held-message flush until the worker stops.
+bridges from the bus (agents' findings, workflows' approval requests), on the profile's state store
+and queues. `worker_service(settings)` is what a worker adds beside its actors: it installs the
+bridges' rules and topics, then runs the bridges, the deliveries and the held-message flush until
+the worker stops.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from hexad import wiring
 from hexad.agents.findings import FindingStore
 from hexad.auth.keys import signing_secret
 from hexad.config import Settings, get_settings
+from hexad.notifications.approvals import ApprovalsBridge
+from hexad.notifications.bridge import TopicBridge
 from hexad.notifications.channels.base import Channel
 from hexad.notifications.channels.chat import SlackChannel, TeamsChannel
 from hexad.notifications.channels.email import EmailChannel
@@ -44,14 +47,19 @@ class Notifications:
     service: NotificationService
     deliveries: DeliveryWorker
     bridge: FindingsBridge
+    approvals: ApprovalsBridge
     http: httpx.AsyncClient
+
+    @property
+    def bridges(self) -> tuple[TopicBridge, ...]:
+        return (self.bridge, self.approvals)
 
     async def run(self, stop: asyncio.Event, bus: Any | None = None) -> None:
         """Install (when given a bus) and run the bridge and the deliveries until `stop` is set."""
-        if bus is not None:
-            await self.bridge.install(bus)
+        for bridge in self.bridges if bus is not None else ():
+            await bridge.install(bus)
         try:
-            await asyncio.gather(self.bridge.run(stop), self.deliveries.run(stop))
+            await asyncio.gather(*(b.run(stop) for b in self.bridges), self.deliveries.run(stop))
         finally:
             await self.aclose()
 
@@ -85,7 +93,8 @@ def build_notifications(
     }
     deliveries = DeliveryWorker(service, channels)
     bridge = FindingsBridge(service, findings, dashboard_url=options.dashboard_url)
-    return Notifications(service, deliveries, bridge, http)
+    approvals = ApprovalsBridge(service, dashboard_url=options.dashboard_url)
+    return Notifications(service, deliveries, bridge, approvals, http)
 
 
 def notification_service(

@@ -11,17 +11,14 @@ recommended action and a link to it in the dashboard make the message body.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 from typing import Any, Final
 
 from hexad.agents.findings import Finding, FindingStore
 from hexad.agents.registry import AGENTS
+from hexad.notifications.bridge import TopicBridge
 from hexad.notifications.preferences import SEVERITY_RANK
-from hexad.notifications.service import NotificationService, PublishResult
+from hexad.notifications.service import NotificationService
 from hexad.ports.bus import Rule, Target
-from hexad.ports.queue import Message as QueueMessage
 
 __all__ = ["FINDINGS_QUEUE", "FINDINGS_RULE", "FINDINGS_TOPIC", "FindingsBridge", "findings_rule"]
 
@@ -32,8 +29,6 @@ SUBJECT_KEYS: Final = (
     "subject_id", "subscription_id", "lead_id", "contract_id", "technician_id", "client_id", "vendor_id",
 )  # fmt: skip
 """Where an agent's event names its subject, most specific first (the first with an open finding wins)."""
-
-_log = logging.getLogger("hexad.notifications.findings")
 
 
 def findings_rule() -> Rule:
@@ -47,52 +42,19 @@ def findings_rule() -> Rule:
     )
 
 
-class FindingsBridge:
+class FindingsBridge(TopicBridge):
     """Turns agent events into messages on the `findings` topic."""
+
+    topic, topic_description, queue = FINDINGS_TOPIC, "What the agents found", FINDINGS_QUEUE
 
     def __init__(
         self, service: NotificationService, findings: FindingStore | None, *, dashboard_url: str
     ) -> None:
-        self._service, self._findings, self._dashboard = service, findings, dashboard_url.rstrip("/")
+        super().__init__(service)
+        self._findings, self._dashboard = findings, dashboard_url.rstrip("/")
 
-    async def install(self, bus: Any) -> None:
-        """Create the topic and the queue, and put the rule on `bus` (idempotent)."""
-        await self._service.create_topic(FINDINGS_TOPIC, "What the agents found")
-        await self._service.queues.ensure_queue(FINDINGS_QUEUE, dead_letter_queue=f"{FINDINGS_QUEUE}-dlq")
-        await bus.put_rule(findings_rule())
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Publish events from the queue until `stop` is set."""
-        while not stop.is_set():
-            await self.drain(wait_seconds=1.0)
-
-    async def drain(self, *, wait_seconds: float = 0.0) -> int:
-        """Publish the events waiting now; returns how many."""
-        queues = self._service.queues
-        handled = 0
-        while True:
-            batch = await queues.receive(FINDINGS_QUEUE, max_messages=10, wait_seconds=wait_seconds)
-            if not batch:
-                return handled
-            for job in batch:
-                await self._handle(job)
-            handled += len(batch)
-            wait_seconds = 0.0
-
-    async def _handle(self, job: QueueMessage) -> None:
-        queues = self._service.queues
-        try:
-            await self.publish_event(json.loads(job.body))
-        except Exception as exc:  # recorded on the message, retried, then dead-lettered
-            _log.warning("event %s could not be published: %s", job.message_id, exc)
-            await queues.fail(FINDINGS_QUEUE, job, f"{type(exc).__name__}: {exc}", retry_delay=5.0)
-            return
-        await queues.delete(FINDINGS_QUEUE, job.receipt_handle)
-
-    async def publish_event(self, event: dict[str, Any]) -> PublishResult:
-        """Publish one agent event (an EventBridge envelope) to the findings topic."""
-        subject, body, attributes = self.describe(event)
-        return await self._service.publish(FINDINGS_TOPIC, subject, body, attributes)
+    def rule(self) -> Rule:
+        return findings_rule()
 
     def describe(self, event: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """(subject, body, attributes) of the message for `event`."""

@@ -2,9 +2,10 @@
 import { NavLink, Outlet } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { useChanges } from "../changes";
+import { AskDrawer } from "./AskDrawer";
 import { Bell } from "./Bell";
 import { useApi } from "../hooks";
-import { useLiveReload, useLiveStatus } from "../live";
+import { useFindingsReload, useLiveStatus } from "../live";
 import type { Permission } from "../permissions";
 import { session } from "../session";
 import { useTheme } from "../theme";
@@ -26,7 +27,7 @@ export function Layout() {
   const status = useLiveStatus();
   const claims = session.claims();
   const open = useApi(() => countOpenFindings(), []);
-  useLiveReload((event) => event["detail-type"].startsWith("finding") || isAgentEvent(event.source), open.reload, 1500);
+  useFindingsReload(open.reload);
   useChanges("findings", open.reload);
 
   const signOut = async () => {
@@ -63,6 +64,7 @@ export function Layout() {
             {status === "live" ? "Live" : status === "connecting" ? "Connecting…" : "Offline (retrying)"}
           </span>
           <span className="muted">Signed in as {claims?.roles.join(", ") || "no role"}</span>
+          <AskDrawer />
           <Bell />
           <button onClick={toggleTheme} aria-label={`Switch to ${theme === "light" ? "dark" : "light"} theme`}>
             {theme === "light" ? "Dark theme" : "Light theme"}
@@ -91,5 +93,3 @@ export async function countOpenFindings(): Promise<number> {
   } while (cursor);
   return total;
 }
-
-const isAgentEvent = (source: string): boolean => /^hexad\.(cpi|spo|ram|sli|dsa|vcm)$/.test(source);

@@ -8,10 +8,11 @@ import { Evidence } from "../components/Evidence";
 import { Empty, ErrorState, Load, Severity } from "../components/states";
 import { AGENTS, fmtTime, humanize } from "../format";
 import { useApi } from "../hooks";
-import { useLiveReload } from "../live";
+import { useFindingsReload, useLiveReload, type BusEvent } from "../live";
 import { session } from "../session";
 
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+
 const STATUSES = ["open", "acknowledged", "resolved"] as const;
 
 export function Findings() {
@@ -25,7 +26,7 @@ export function Findings() {
   const selected = params.get("id");
   const everything = useApi(() => allFindings({ agent: filter.agent }), [filter.agent]);
   useChanges("findings", everything.reload);
-  useLiveReload((e) => /^hexad\.(cpi|spo|ram|sli|dsa|vcm)$/.test(e.source) || e["detail-type"].startsWith("finding"), everything.reload, 1500);
+  useFindingsReload(everything.reload);
 
   const set = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -169,6 +170,9 @@ function FindingDetail({ id }: { id: string }) {
   const [error, setError] = useState<Error>();
   const [note, setNote] = useState("");
   const canWrite = session.can("findings:write");
+  const aboutThis = (e: BusEvent) => e.source === "hexad.findings" && e.detail.finding_id === id;
+  useLiveReload((e) => aboutThis(e) && e["detail-type"] === "finding.status.changed", finding.reload, 250);
+  useLiveReload((e) => aboutThis(e) && e["detail-type"] === "finding.commented", comments.reload, 250);
 
   const act = async (action: "acknowledge" | "resolve" | "reopen") => {
     setError(undefined);

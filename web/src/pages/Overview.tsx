@@ -8,7 +8,7 @@ import { useChanges } from "../changes";
 import { Empty, Kpi, Load } from "../components/states";
 import { AGENTS, fmtMoney, fmtNumber, fmtPct, fmtRatio, fmtTime, humanize } from "../format";
 import { useApi } from "../hooks";
-import { useLiveEvents, useLiveReload, type BusEvent } from "../live";
+import { useFindingsReload, useLiveEvents, useLiveReload, type BusEvent } from "../live";
 import { session } from "../session";
 
 export function Overview() {
@@ -142,7 +142,7 @@ function AgentPerformance() {
     quality.reload();
   };
   useChanges("findings", reload);
-  useLiveReload((e) => /^hexad\.(cpi|spo|ram|sli|dsa|vcm)$/.test(e.source) || e["detail-type"].startsWith("finding"), reload, 2000);
+  useFindingsReload(reload, 2000);
   return (
     <Load loaded={loaded} what="findings">
       {(findings) =>
@@ -293,7 +293,7 @@ function AgentView({ findings, quality }: { findings: Schemas["Finding"][]; qual
                     <Link to={`/findings?agent=${agent}`}>{AGENTS[agent]}</Link>
                   </td>
                   {statuses.map((s) => (
-                    <td key={s} className="num">
+                    <td key={s} className="num" data-testid={`stand-${agent}-${s}`}>
                       {mine.filter((f) => f.status === s).length}
                     </td>
                   ))}
