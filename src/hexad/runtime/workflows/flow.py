@@ -113,7 +113,7 @@ def _fail_field(state: dict[str, Any], field: str, data: Any, context: Any, name
 async def run_choice(
     run: Execution, name: str, state: dict[str, Any], data: Any, key: str
 ) -> tuple[Any, str]:
-    """Choice: the first matching rule's Next, else Default; a matched rule's Assign/Output win."""
+    """Choice: the first matching rule's Next (and its Assign/Output), else Default (the state's)."""
     context = run.context(name, run.host.now())
     if run.jsonata(state):
         bindings = jsonata_bindings(data, context)
@@ -155,13 +155,11 @@ def _jsonata_match(state: dict[str, Any], bindings: Mapping[str, Any], name: str
 
 
 def _holder(state: dict[str, Any], index: int | None) -> dict[str, Any]:
-    """Where Assign and Output come from: the matched rule's own, else the state's."""
+    """Where Assign and Output come from: the matched rule; the state's own only when Default is taken."""
     if index is None:
         return state
     rule: dict[str, Any] = state["Choices"][index]
-    picked: dict[str, Any] = {field: state[field] for field in ("Assign", "Output") if field in state}
-    picked.update({field: rule[field] for field in ("Assign", "Output") if field in rule})
-    return picked
+    return rule
 
 
 def _field(index: int | None, field: str) -> str:
