@@ -1,4 +1,4 @@
-"""The JSONata query language (QueryLanguage JSONata, `{% %}`, `$states`) as the Step Functions guide has it."""
+"""The JSONata query language (`{% %}`, `$states`) as the Step Functions guide describes it."""
 
 from __future__ import annotations
 
