@@ -28,7 +28,7 @@ async def test_a_user_subscribes_their_bell_and_reads_it(
     admin, ann = token_for("admin", subject="u-admin"), token_for("finance", subject="u-ann")
     assert client.post(f"{BASE}/topics", json={"name": "findings"}, headers=ann).status_code == 403
     assert client.post(f"{BASE}/topics", json={"name": "findings"}, headers=admin).status_code == 201
-    assert [t["name"] for t in client.get(f"{BASE}/topics", headers=ann).json()] == ["findings"]
+    assert [t["name"] for t in client.get(f"{BASE}/topics", headers=ann).json()] == ["approvals", "findings"]
     body = {
         "topic": "findings",
         "protocol": "in_app",

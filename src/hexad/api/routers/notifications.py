@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hexad.api.security import Principal, require
 from hexad.auth.permissions import allowed
 from hexad.errors import NotFoundError, PermissionDeniedError
+from hexad.notifications.approvals import APPROVALS_TOPIC
 from hexad.notifications.assembly import notification_service
 from hexad.notifications.findings import FINDINGS_TOPIC
 from hexad.notifications.model import InAppNotification, Subscription
@@ -151,11 +152,12 @@ class MuteOut(BaseModel):
 
 async def _service(request: Request) -> NotificationService:
     """The app's notification service, built on first use with the app's settings and clock; the
-    `findings` topic exists from then on, so people can subscribe before a worker first ran."""
+    `findings` and `approvals` topics exist from then on, so people can subscribe before a worker ran."""
     service: NotificationService | None = getattr(request.app.state, "notifications", None)
     if service is None:
         service = notification_service(request.app.state.settings, clock=request.app.state.clock)
         await service.create_topic(FINDINGS_TOPIC, "What the agents found")
+        await service.create_topic(APPROVALS_TOPIC, "Workflow steps waiting for a person")
         request.app.state.notifications = service
     return service
 
