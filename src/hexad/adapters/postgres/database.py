@@ -18,7 +18,7 @@ caller observe half-finished operations at the next `await`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -74,6 +74,7 @@ class PostgresDatabase:
         max_size: int = 10,
         lock_timeout_ms: int = 10_000,
         connect_timeout: float = 10.0,
+        synchronous_commit: bool = True,
     ) -> None:
         if schema is not None and not _IDENTIFIER.match(schema):
             raise RuntimeStoreError(f"schema {schema!r}: expected lower-case letters, digits and _")
@@ -85,6 +86,13 @@ class PostgresDatabase:
         options += f"-c lock_timeout={lock_timeout_ms}"
         if schema is not None:
             options += f" -c search_path={schema}"
+        if not synchronous_commit:
+            options += " -c synchronous_commit=off"
+        self._open_relaxed: Callable[[], PostgresDatabase] = lambda: PostgresDatabase(
+            url, schema=schema, min_size=min_size, max_size=max_size, lock_timeout_ms=lock_timeout_ms,
+            connect_timeout=connect_timeout, synchronous_commit=False,
+        )  # fmt: skip
+        self._relaxed: PostgresDatabase | None = None
         self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
             self.url,
             connection_class=psycopg.Connection[DictRow],
@@ -139,8 +147,28 @@ class PostgresDatabase:
         with self._connection() as conn:
             return conn.execute(sql, params).fetchall()
 
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one self-committing statement that returns no rows; how many rows it changed."""
+        with self._connection() as conn:
+            return conn.execute(sql, params).rowcount
+
+    def relaxed(self) -> PostgresDatabase:
+        """A sibling pool on the same data whose every commit skips the WAL flush.
+
+        For single statements in autocommit whose loss in a server crash is harmless (a receive or a
+        delete of a queue message that comes undone makes it visible again): one round trip each,
+        where `transaction(durable=False)` needs four (`BEGIN`, `SET LOCAL`, the statement, `COMMIT`).
+        Opened on first use, closed with this one.
+        """
+        if self._relaxed is None:
+            self._relaxed = self._open_relaxed()
+            self._relaxed._schemas = self._schemas
+        return self._relaxed
+
     def close(self) -> None:
-        """Close every connection of the pool."""
+        """Close every connection of the pool (and of its relaxed sibling)."""
+        if self._relaxed is not None:
+            self._relaxed.close()
         self._pool.close()
 
     @contextmanager
