@@ -13,22 +13,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from hexad.errors import WorkflowDefinitionError
-from hexad.runtime.workflows.choice import COMPARISONS, TYPE_TESTS, parse_timestamp, rule_operator
-from hexad.runtime.workflows.expressions import template_problems
-from hexad.runtime.workflows.intrinsics import IntrinsicError, is_intrinsic, parse_intrinsic
+from hexad.runtime.workflows.choice import parse_timestamp
+from hexad.runtime.workflows.intrinsics import is_intrinsic
 from hexad.runtime.workflows.languages import (
     JSONATA_ONLY,
     JSONPATH_ONLY,
     LANGUAGES,
     assigned_names,
-    check_assign,
-    check_condition,
     check_jsonata_values,
     jsonata_extra,
     jsonpath_extra,
 )
-from hexad.runtime.workflows.paths import PathSyntaxError, compile_path, is_reference_path
-from hexad.runtime.workflows.variables import check_reference
+from hexad.runtime.workflows.paths import is_reference_path
+from hexad.runtime.workflows.rules import (
+    Where,
+    check_choice,
+    check_errors,
+    check_intrinsic,
+    check_path,
+    check_state_assign,
+    check_target,
+    check_template,
+    non_negative,
+    positive_int,
+)
 
 __all__ = ["STATE_TYPES", "parse_definition", "validate_definition"]
 
@@ -126,35 +134,16 @@ def _machine(
         problems.append(f"{prefix}field QueryLanguage: expected JSONPath or JSONata, got {language!r}")
         language = default
     timeout = machine.get("TimeoutSeconds")
-    if timeout is not None and not _positive_int(timeout):
+    if timeout is not None and not positive_int(timeout):
         problems.append(f"{prefix}field TimeoutSeconds: expected a positive integer, got {timeout!r}")
     inner = outer | assigned_names(states)
     for name, state in states.items():
-        _state(name, state, states, _Where(where, name, language, outer, inner), problems)
+        _state(name, state, states, Where(where, name, language, outer, inner), problems)
     if isinstance(start, str) and start in states:
         _reachability(start, states, where, problems)
 
 
-class _Where:
-    """Where a problem is (scope, state), and what the state inherits: its query language, variables."""
-
-    def __init__(
-        self, scope: str, name: str, default: str, outer: frozenset[str], inner: frozenset[str]
-    ) -> None:
-        self.scope, self.name = scope, name
-        self.default, self.outer, self.inner = default, outer, inner
-        self.jsonata = default == "JSONata"
-
-    def __call__(self, field: str, message: str) -> str:
-        scope = f"{self.scope} > " if self.scope else ""
-        return f"{scope}state {self.name!r}, field {field}: {message}"
-
-    def nested(self, label: str) -> str:
-        scope = f"{self.scope} > " if self.scope else ""
-        return f"{scope}state {self.name!r} {label}"
-
-
-def _state(name: str, state: Any, states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _state(name: str, state: Any, states: dict[str, Any], at: Where, problems: list[str]) -> None:
     if len(name) > 80:
         problems.append(at("name", "a state name has at most 80 characters"))
     if not isinstance(state, dict):
@@ -172,11 +161,11 @@ def _state(name: str, state: Any, states: dict[str, Any], at: _Where, problems: 
     else:
         _paths(state, at, problems)
     if "Assign" in state:
-        _assign(state["Assign"], "Assign", at, problems)
+        check_state_assign(state["Assign"], "Assign", at, problems)
     _CHECKS.get(kind, _nothing)(state, states, at, problems)
 
 
-def _language(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _language(state: dict[str, Any], at: Where, problems: list[str]) -> None:
     language = state.get("QueryLanguage", at.default)
     if language not in LANGUAGES:
         problems.append(at("QueryLanguage", f"expected JSONPath or JSONata, got {language!r}"))
@@ -186,7 +175,7 @@ def _language(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
         at.jsonata = language == "JSONata"
 
 
-def _fields(kind: str, state: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _fields(kind: str, state: dict[str, Any], at: Where, problems: list[str]) -> None:
     if at.jsonata:
         allowed = ((_COMMON | _FIELDS[kind]) - JSONPATH_ONLY) | jsonata_extra(kind)
     else:
@@ -205,22 +194,12 @@ def _fields(kind: str, state: dict[str, Any], at: _Where, problems: list[str]) -
             problems.append(at(field, f"is not a field of a {kind} state"))
 
 
-def _assign(assign: Any, field: str, at: _Where, problems: list[str]) -> None:
-    def report(where: str, message: str) -> None:
-        problems.append(at(where, message))
-
-    def template(value: Any, where: str) -> None:
-        _template(value, at, where, problems)
-
-    check_assign(assign, field, at.jsonata, at.outer, report, template)
-
-
-def _nothing(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _nothing(state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]) -> None:
     return None
 
 
 def _transition(
-    kind: str, state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]
+    kind: str, state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]
 ) -> None:
     if kind in _TERMINAL:
         return
@@ -230,18 +209,13 @@ def _transition(
     elif not has_next and end is not True:
         problems.append(at("Next", "expected Next (a state name) or End: true"))
     if has_next:
-        _target(state["Next"], states, at, "Next", problems)
+        check_target(state["Next"], states, at, "Next", problems)
 
 
-def _target(target: Any, states: dict[str, Any], at: _Where, field: str, problems: list[str]) -> None:
-    if not isinstance(target, str) or target not in states:
-        problems.append(at(field, f"the state {target!r} does not exist"))
-
-
-def _paths(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _paths(state: dict[str, Any], at: Where, problems: list[str]) -> None:
     for field in ("InputPath", "OutputPath", "ItemsPath"):
         if field in state and state[field] is not None:
-            _path(state[field], at, field, problems)
+            check_path(state[field], at, field, problems)
     for field in ("ResultPath",):
         value = state.get(field)
         if field in state and value is not None and not (isinstance(value, str) and is_reference_path(value)):
@@ -251,202 +225,26 @@ def _paths(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
             if not isinstance(state[field], dict):
                 problems.append(at(field, "expected a JSON object"))
             else:
-                _template(state[field], at, field, problems)
+                check_template(state[field], at, field, problems)
 
 
-def _path(path: Any, at: _Where, field: str, problems: list[str]) -> None:
-    try:
-        compile_path(check_reference(path) if isinstance(path, str) else path)
-    except PathSyntaxError as exc:
-        problems.append(at(field, str(exc)))
-
-
-def _template(template: Any, at: _Where, field: str, problems: list[str]) -> None:
-    if isinstance(template, list):
-        for index, item in enumerate(template):
-            _template(item, at, f"{field}[{index}]", problems)
-    if not isinstance(template, dict):
-        return
-    for key, value in template.items():
-        if not key.endswith(".$"):
-            _template(value, at, f"{field}.{key}", problems)
-        elif is_intrinsic(value):
-            _intrinsic(value, at, f"{field}.{key}", problems)
-        else:
-            _path(value, at, f"{field}.{key}", problems)
-
-
-def _intrinsic(value: str, at: _Where, field: str, problems: list[str]) -> None:
-    try:
-        parse_intrinsic(value)
-    except IntrinsicError as exc:
-        problems.append(at(field, str(exc)))
-
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _non_negative(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-
-
-def _check_task(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _check_task(state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]) -> None:
     if not isinstance(state.get("Resource"), str) or not state["Resource"]:
         problems.append(at("Resource", "expected a resource name (a string)"))
     for field in ("TimeoutSeconds", "HeartbeatSeconds"):
-        if field in state and not at.jsonata and not _positive_int(state[field]):
+        if field in state and not at.jsonata and not positive_int(state[field]):
             problems.append(at(field, f"expected a positive integer, got {state[field]!r}"))
         if field in state and f"{field}Path" in state:
             problems.append(at(field, f"use {field} or {field}Path, not both"))
         if f"{field}Path" in state:
-            _path(state[f"{field}Path"], at, f"{field}Path", problems)
+            check_path(state[f"{field}Path"], at, f"{field}Path", problems)
     timeout, heartbeat = state.get("TimeoutSeconds"), state.get("HeartbeatSeconds")
-    if _positive_int(timeout) and _positive_int(heartbeat) and int(heartbeat) >= int(timeout):  # type: ignore[arg-type]
+    if positive_int(timeout) and positive_int(heartbeat) and int(heartbeat) >= int(timeout):  # type: ignore[arg-type]
         problems.append(at("HeartbeatSeconds", "must be smaller than TimeoutSeconds"))
-    _check_errors(state, states, at, problems)
+    check_errors(state, states, at, problems)
 
 
-def _check_errors(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
-    for field in ("Retry", "Catch"):
-        rules = state.get(field, [])
-        if not isinstance(rules, list):
-            problems.append(at(field, "expected an array"))
-            continue
-        for index, rule in enumerate(rules):
-            _check_rule(field, index, rule, len(rules), states, at, problems)
-
-
-def _check_rule(
-    field: str, index: int, rule: Any, count: int, states: dict[str, Any], at: _Where, problems: list[str]
-) -> None:
-    where = f"{field}[{index}]"
-    if not isinstance(rule, dict):
-        problems.append(at(where, "expected a JSON object"))
-        return
-    names = rule.get("ErrorEquals")
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        problems.append(at(f"{where}.ErrorEquals", "expected a non-empty array of error names"))
-    elif "States.ALL" in names and (len(names) > 1 or index != count - 1):
-        problems.append(at(f"{where}.ErrorEquals", "States.ALL must be alone and in the last rule"))
-    if field == "Catch":
-        _target(rule.get("Next"), states, at, f"{where}.Next", problems)
-        _check_catcher(rule, where, at, problems)
-        value = rule.get("ResultPath")
-        if value is not None and not (isinstance(value, str) and is_reference_path(value)):
-            problems.append(at(f"{where}.ResultPath", f"expected a reference path or null, got {value!r}"))
-        return
-    _check_retrier(rule, where, at, problems)
-
-
-def _check_catcher(rule: dict[str, Any], where: str, at: _Where, problems: list[str]) -> None:
-    if "Assign" in rule:
-        _assign(rule["Assign"], f"{where}.Assign", at, problems)
-    if at.jsonata and "ResultPath" in rule:
-        problems.append(at(f"{where}.ResultPath", "is a JSONPath field; a JSONata Catch uses Output"))
-    if not at.jsonata and "Output" in rule:
-        problems.append(at(f"{where}.Output", "is a JSONata field; set QueryLanguage to JSONata to use it"))
-    if at.jsonata and "Output" in rule:
-        for field, problem in template_problems(rule["Output"], f"{where}.Output"):
-            problems.append(at(field, problem))
-
-
-def _check_retrier(rule: dict[str, Any], where: str, at: _Where, problems: list[str]) -> None:
-    if "IntervalSeconds" in rule and not _positive_int(rule["IntervalSeconds"]):
-        problems.append(
-            at(f"{where}.IntervalSeconds", f"expected a positive integer, got {rule['IntervalSeconds']!r}")
-        )
-    attempts = rule.get("MaxAttempts", 3)
-    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 0:
-        problems.append(at(f"{where}.MaxAttempts", f"expected an integer >= 0, got {attempts!r}"))
-    rate = rule.get("BackoffRate", 2.0)
-    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 1.0:
-        problems.append(at(f"{where}.BackoffRate", f"expected a number >= 1.0, got {rate!r}"))
-    if "MaxDelaySeconds" in rule and not _positive_int(rule["MaxDelaySeconds"]):
-        problems.append(
-            at(f"{where}.MaxDelaySeconds", f"expected a positive integer, got {rule['MaxDelaySeconds']!r}")
-        )
-    if rule.get("JitterStrategy", "NONE") not in ("FULL", "NONE"):
-        problems.append(
-            at(f"{where}.JitterStrategy", f"expected FULL or NONE, got {rule['JitterStrategy']!r}")
-        )
-
-
-def _check_choice(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
-    choices = state.get("Choices")
-    if not isinstance(choices, list) or not choices:
-        problems.append(at("Choices", "expected a non-empty array of rules"))
-        return
-    for index, rule in enumerate(choices):
-        where = f"Choices[{index}]"
-        if at.jsonata and isinstance(rule, dict):
-            check_condition(rule, where, lambda field, message: problems.append(at(field, message)))
-        else:
-            _check_condition(_rule_test(rule, where, at, problems), where, at, problems)
-        if isinstance(rule, dict):
-            _target(rule.get("Next"), states, at, f"{where}.Next", problems)
-            if "Assign" in rule:
-                _assign(rule["Assign"], f"{where}.Assign", at, problems)
-    if "Default" in state:
-        _target(state["Default"], states, at, "Default", problems)
-
-
-def _rule_test(rule: Any, where: str, at: _Where, problems: list[str]) -> Any:
-    """A JSONPath Choice rule without the fields a top-level rule adds (Next, Assign)."""
-    if not isinstance(rule, dict):
-        return rule
-    if "Output" in rule or "Condition" in rule:
-        field = "Output" if "Output" in rule else "Condition"
-        problems.append(at(f"{where}.{field}", "is a JSONata field; set QueryLanguage to JSONata to use it"))
-    return {k: v for k, v in rule.items() if k not in ("Assign", "Output", "Condition")}
-
-
-def _check_condition(rule: Any, where: str, at: _Where, problems: list[str]) -> None:
-    if not isinstance(rule, dict):
-        problems.append(at(where, "expected a JSON object"))
-        return
-    for key in ("And", "Or"):
-        if key in rule:
-            if not isinstance(rule[key], list) or not rule[key]:
-                problems.append(at(f"{where}.{key}", "expected a non-empty array of rules"))
-                return
-            for index, inner in enumerate(rule[key]):
-                _check_condition(inner, f"{where}.{key}[{index}]", at, problems)
-            return
-    if "Not" in rule:
-        _check_condition(rule["Not"], f"{where}.Not", at, problems)
-        return
-    _check_comparison(rule, where, at, problems)
-
-
-def _check_comparison(rule: dict[str, Any], where: str, at: _Where, problems: list[str]) -> None:
-    key = rule_operator(rule)
-    if key is None:
-        known = ", ".join(sorted(COMPARISONS | TYPE_TESTS))
-        problems.append(at(where, f"expected And, Or, Not or a comparison ({known})"))
-        return
-    if not isinstance(rule.get("Variable"), str):
-        problems.append(at(f"{where}.Variable", "expected a path"))
-    else:
-        _path(rule["Variable"], at, f"{where}.Variable", problems)
-    value = rule[key]
-    if key.endswith("Path") and key[:-4] in COMPARISONS:
-        _path(value, at, f"{where}.{key}", problems)
-    elif not _operand_ok(key, value):
-        problems.append(at(f"{where}.{key}", f"the value {value!r} is not of the type {key} compares"))
-
-
-def _operand_ok(key: str, value: Any) -> bool:
-    if key in TYPE_TESTS or key == "BooleanEquals":
-        return isinstance(value, bool)
-    if key.startswith("String"):
-        return isinstance(value, str)
-    if key.startswith("Numeric"):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return parse_timestamp(value) is not None
-
-
-def _check_wait(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _check_wait(state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]) -> None:
     given = [field for field in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if field in state]
     if len(given) != 1:
         problems.append(
@@ -459,17 +257,17 @@ def _check_wait(state: dict[str, Any], states: dict[str, Any], at: _Where, probl
     field = given[0]
     if at.jsonata:
         return
-    if field == "Seconds" and not _non_negative(state[field]):
+    if field == "Seconds" and not non_negative(state[field]):
         problems.append(at(field, f"expected a number >= 0, got {state[field]!r}"))
     elif field == "Timestamp" and parse_timestamp(state[field]) is None:
         problems.append(
             at(field, f"expected an RFC 3339 timestamp such as 2026-01-01T00:00:00Z, got {state[field]!r}")
         )
     elif field.endswith("Path"):
-        _path(state[field], at, field, problems)
+        check_path(state[field], at, field, problems)
 
 
-def _check_fail(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _check_fail(state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]) -> None:
     for field in ("Error", "Cause"):
         if field in state and f"{field}Path" in state:
             problems.append(at(field, f"use {field} or {field}Path, not both"))
@@ -478,22 +276,22 @@ def _check_fail(state: dict[str, Any], states: dict[str, Any], at: _Where, probl
         path = state.get(f"{field}Path")
         if path is not None:
             if is_intrinsic(path):
-                _intrinsic(path, at, f"{field}Path", problems)
+                check_intrinsic(path, at, f"{field}Path", problems)
             else:
-                _path(path, at, f"{field}Path", problems)
+                check_path(path, at, f"{field}Path", problems)
 
 
-def _check_parallel(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _check_parallel(state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]) -> None:
     branches = state.get("Branches")
     if not isinstance(branches, list) or not branches:
         problems.append(at("Branches", "expected a non-empty array of state machines"))
     else:
         for index, branch in enumerate(branches):
             _machine(branch, at.nested(f"Branches[{index}]"), problems, at.default, at.inner)
-    _check_errors(state, states, at, problems)
+    check_errors(state, states, at, problems)
 
 
-def _check_map(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _check_map(state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]) -> None:
     processor = state.get("ItemProcessor", state.get("Iterator"))
     if processor is None:
         problems.append(at("ItemProcessor", "expected a state machine (StartAt and States)"))
@@ -501,32 +299,32 @@ def _check_map(state: dict[str, Any], states: dict[str, Any], at: _Where, proble
         _machine(processor, at.nested("ItemProcessor"), problems, at.default, at.inner)
     if not at.jsonata:
         _check_map_numbers(state, at, problems)
-    _check_errors(state, states, at, problems)
+    check_errors(state, states, at, problems)
 
 
-def _check_map_numbers(state: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _check_map_numbers(state: dict[str, Any], at: Where, problems: list[str]) -> None:
     if "MaxConcurrency" in state and not (
         isinstance(state["MaxConcurrency"], int) and state["MaxConcurrency"] >= 0
     ):
         problems.append(at("MaxConcurrency", f"expected an integer >= 0, got {state['MaxConcurrency']!r}"))
     percent = state.get("ToleratedFailurePercentage")
-    if percent is not None and not (_non_negative(percent) and percent <= 100):
+    if percent is not None and not (non_negative(percent) and percent <= 100):
         problems.append(at("ToleratedFailurePercentage", f"expected a number from 0 to 100, got {percent!r}"))
     count = state.get("ToleratedFailureCount")
     if count is not None and not (isinstance(count, int) and not isinstance(count, bool) and count >= 0):
         problems.append(at("ToleratedFailureCount", f"expected an integer >= 0, got {count!r}"))
     for field in ("MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath"):
         if field in state:
-            _path(state[field], at, field, problems)
+            check_path(state[field], at, field, problems)
 
 
-def _check_pass(state: dict[str, Any], states: dict[str, Any], at: _Where, problems: list[str]) -> None:
+def _check_pass(state: dict[str, Any], states: dict[str, Any], at: Where, problems: list[str]) -> None:
     return None
 
 
 _CHECKS = {
     "Task": _check_task,
-    "Choice": _check_choice,
+    "Choice": check_choice,
     "Wait": _check_wait,
     "Fail": _check_fail,
     "Parallel": _check_parallel,
