@@ -1,11 +1,10 @@
 """Distributed profile: queue throughput on PostgreSQL and NATS, and events/s through keyed actors.
 
 1. Queues, side by side on PostgreSQL (`PostgresQueueBackend`) and NATS JetStream
-   (`NatsQueueBackend`): `--pipelines` concurrent pipelines, each on its own standard queue, send N/p
-   messages in batches of 10 (`send_batch`) and drain them with `receive(max_messages=10)` +
-   `delete_batch`. A message counts once sent, received and deleted; messages/s = N / total time.
-   Targets (issue 9): >= 10,000 msg/s on PostgreSQL, >= 30,000 on NATS. Dramatiq on Redis is not
-   measured: dramatiq is not in uv.lock (adding it only for a comparison was not worth a dependency).
+   (`NatsQueueBackend`), the load of `benchmarks/queue_engines.py`: `--pipelines` concurrent
+   pipelines, each on its own standard queue, send N/p messages in batches of 10 and drain them.
+   Targets (issue 9): >= 10,000 msg/s on PostgreSQL, >= 30,000 on NATS. Dramatiq on Redis and SQLite
+   are in `benchmarks/queues_throughput.py`'s table of every engine.
 2. End to end: `--events` events through rules into keyed actors whose handlers apply an idempotent
    effect in the state store, with 1, 2 and 4 worker processes on NATS (partitions leased in NATS
    KV, effects in PostgreSQL; `benchmarks/faults.py` with no fault) and the same load on the
@@ -27,23 +26,16 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from hexad.adapters.nats.log import delete_stream
-from hexad.adapters.nats.loop import adopt_running_loop, call
-from hexad.adapters.nats.queue import NatsQueueBackend
-from hexad.adapters.postgres.database import PostgresDatabase
-from hexad.adapters.postgres.queue import PostgresQueueBackend
 from hexad.adapters.sqlite.database import SqliteDatabase
 from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.adapters.sqlite.state import SqliteStateStore
-from hexad.ports.queue import OutgoingMessage, QueueBackend
+from hexad.ports.queue import OutgoingMessage
 from hexad.runtime.actors.keyed import KeyedBinding
 from hexad.runtime.actors.system import ActorSystem
 from hexad.runtime.clock import SystemClock
@@ -52,52 +44,9 @@ from hexad.runtime.queues import QueueService
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import faults  # the sibling benchmark: its worker processes and effect handler
+import queue_engines  # the same queue load on every engine
 
-TARGETS = {"postgres": 10_000, "nats": 30_000}
-BODY = '{"event": "client.profitability.changed", "client": "C-%06d", "margin": 0.41}'
-
-
-# --- 1. queue throughput
-
-
-async def _pipeline(service: QueueService, queue: str, count: int) -> None:
-    await service.ensure_queue(queue)
-    for start in range(0, count, 10):
-        await service.send_batch(queue, [OutgoingMessage(BODY % i) for i in range(start, start + 10)])
-    done = 0
-    while done < count:
-        batch = await service.receive(queue, max_messages=10)
-        if batch:
-            await service.delete_batch(queue, [m.receipt_handle for m in batch])
-        done += len(batch)
-
-
-async def _queue_run(engine: str, count: int, pipelines: int, args: argparse.Namespace) -> float:
-    run = uuid.uuid4().hex[:10]
-    backend: QueueBackend
-    if engine == "postgres":
-        database = PostgresDatabase(args.postgres, schema=f"qbench_{run}", max_size=pipelines + 1)
-        backend = PostgresQueueBackend(database)
-    else:
-        adopt_running_loop()  # this run's loop is the only one using NATS: no thread hop
-        nats_backend = NatsQueueBackend(args.nats, stream=f"HEXAD_QBENCH_{run}")
-        await nats_backend.start()
-        backend = nats_backend
-    service = QueueService(backend, SystemClock())
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(_pipeline(service, f"bench-{n}", count // pipelines) for n in range(pipelines))
-        )
-        return count / (time.perf_counter() - started)
-    finally:
-        if engine == "postgres":
-            database.close()
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f"DROP SCHEMA IF EXISTS qbench_{run} CASCADE")
-        else:
-            await nats_backend.close()
-            await call(delete_stream(args.nats, f"HEXAD_QBENCH_{run}"))
+TARGETS = queue_engines.TARGETS
 
 
 # --- 2. end to end, embedded profile
@@ -173,9 +122,10 @@ def main() -> None:
     parser.add_argument("--postgres", default=faults.POSTGRES_URL)
     args = parser.parse_args()
     console = Console()
+    queue_engines.NATS_URL, queue_engines.POSTGRES_URL = args.nats, args.postgres
     queue_rates = {
         engine: statistics.median(
-            asyncio.run(_queue_run(engine, args.messages, args.pipelines, args)) for _ in range(args.runs)
+            queue_engines.run_engine(engine, args.messages, args.pipelines) for _ in range(args.runs)
         )
         for engine in ("postgres", "nats")
     }
@@ -189,7 +139,7 @@ def main() -> None:
         table.add_row(
             engine, f"{args.messages:,}", f"{rate:,.0f}", f"{target:,}", "yes" if rate >= target else "no"
         )
-    table.add_row("dramatiq + Redis", "-", "not measured (not in uv.lock)", "-", "-")
+    table.add_row("dramatiq + Redis", "-", "see benchmarks/queues_throughput.py", "-", "-")
     console.print(table)
     rows = [asyncio.run(_embedded(args.events, args.keys))]
     rows += [_distributed(int(w), args) for w in args.workers.split(",")]

@@ -14,7 +14,13 @@ Then the latency from `send` to a consumer blocked in a long poll in the same pr
 
 Median of RUNS runs each. Target (issue 3): >= 5,000 messages/s durable with batches of 10.
 
-Run: `uv run python benchmarks/queues_throughput.py [--messages N] [--runs R]`
+Then every engine side by side (`benchmarks/queue_engines.py`): Hexad on SQLite, PostgreSQL and NATS
+JetStream (`--pipelines` concurrent pipelines, each on its own standard queue, batches of 10) and
+Dramatiq on the local Redis running the same no-op jobs with as many worker threads. Targets (issue 9):
+>= 10,000 msg/s on PostgreSQL and >= 30,000 on NATS with batching. An engine whose server does not
+answer on localhost is reported as skipped. The machine's load average is printed with the table.
+
+Run: `uv run python benchmarks/queues_throughput.py [--messages N] [--runs R] [--engines-only]`
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +43,9 @@ from hexad.adapters.sqlite.queue import SqliteQueueBackend
 from hexad.ports.queue import OutgoingMessage
 from hexad.runtime.clock import SystemClock
 from hexad.runtime.queues import QueueService
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import queue_engines  # the sibling module: the same load on every engine
 
 TARGET = 5_000
 BODY = '{"event": "client.profitability.changed", "client": "C-%06d", "margin": 0.41}'
@@ -106,12 +117,46 @@ def _median(runs: int, synchronous: str, fifo: bool, batched: bool, count: int) 
     return statistics.median(asyncio.run(_run(synchronous, fifo, batched, count)) for _ in range(runs))
 
 
+def _engines(options: argparse.Namespace, console: Console) -> dict[str, object]:
+    """Every engine's median messages/s over `options.runs` runs, printed as one table."""
+    load = os.getloadavg()[0]
+    table = Table(
+        title=f"Every engine: send + receive + delete, batches of 10, {options.pipelines} pipelines, "
+        f"{options.engine_messages:,} messages (median of {options.runs} runs; load average {load:.1f})"
+    )
+    for column in ("engine", "messages/s", "runs", "target", "met"):
+        table.add_column(column, justify="left" if column == "engine" else "right")
+    results: dict[str, object] = {"load_average": round(load, 1), "pipelines": options.pipelines}
+    for engine in queue_engines.ENGINES:
+        label = queue_engines.LABELS[engine]
+        if not queue_engines.available(engine):
+            table.add_row(label, "skipped: server not running", "-", "-", "-")
+            continue
+        rates = [queue_engines.run_engine(engine, options.engine_messages, options.pipelines)
+                 for _ in range(options.runs)]  # fmt: skip
+        median = statistics.median(rates)
+        target = queue_engines.TARGETS.get(engine)
+        spread = f"{min(rates):,.0f}-{max(rates):,.0f}"
+        met = "-" if target is None else "yes" if median >= target else "no"
+        table.add_row(label, f"{median:,.0f}", spread, f"{target:,}" if target else "-", met)
+        results[engine] = {"median": round(median), "runs": [round(rate) for rate in rates], "target": target}
+    console.print(table)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000, help="messages per batched NORMAL run")
     parser.add_argument("--runs", type=int, default=3, help="runs per case (median reported)")
     parser.add_argument("--latency-messages", type=int, default=500, help="messages for the wake-up latency")
+    parser.add_argument("--engine-messages", type=int, default=20_000, help="messages per engine run")
+    parser.add_argument("--pipelines", type=int, default=4, help="concurrent pipelines (Dramatiq: threads)")
+    parser.add_argument("--engines-only", action="store_true", help="only the engines side by side")
     options = parser.parse_args()
+    if options.engines_only:
+        engines = _engines(options, Console())
+        print(json.dumps({"benchmark": "queues_throughput", "engines": engines}))
+        return
     table = Table(title=f"Queue send + receive + delete, messages/s (median of {options.runs} runs)")
     for column in (
         "queue",
@@ -150,6 +195,7 @@ def main() -> None:
         f"standard queue, batches of 10, synchronous=NORMAL: {headline['batched']:,} msg/s "
         f"({verdict} the {TARGET:,} msg/s target)"
     )
+    results["engines"] = _engines(options, console)
     print(json.dumps({"benchmark": "queues_throughput", "target": TARGET, **results}))
 
 

@@ -1,0 +1,170 @@
+"""The same queue load on every engine: Hexad on SQLite, PostgreSQL and NATS, and Dramatiq on Redis.
+
+One run: `pipelines` concurrent pipelines, each on its own standard queue, send `count / pipelines`
+no-op messages in batches of 10 (`send_batch`), then drain them with `receive(max_messages=10)` +
+`delete_batch`. A message counts once sent, received and deleted; messages/s = count / total time.
+The pipelines share one process and one event loop (PostgreSQL's calls are synchronous, so they take
+turns; NATS's interleave).
+
+Dramatiq runs the same no-op jobs its own way: `actor.send` once per message (its Redis broker has no
+batch enqueue), then a `dramatiq.Worker` with `pipelines` threads consumes them (it prefetches and
+acknowledges per message) until `broker.join` sees the queue empty.
+
+Every run uses its own schema / stream / Redis namespace and removes it. Used by
+`benchmarks/queues_throughput.py` (the table) and `benchmarks/distributed_throughput.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import psycopg
+
+from hexad.adapters.nats.log import delete_stream
+from hexad.adapters.nats.loop import adopt_running_loop, call
+from hexad.adapters.nats.queue import NatsQueueBackend
+from hexad.adapters.postgres.database import PostgresDatabase
+from hexad.adapters.postgres.queue import PostgresQueueBackend
+from hexad.adapters.sqlite.database import SqliteDatabase
+from hexad.adapters.sqlite.queue import SqliteQueueBackend
+from hexad.ports.queue import OutgoingMessage, QueueBackend
+from hexad.runtime.clock import SystemClock
+from hexad.runtime.queues import QueueService
+
+__all__ = ["ENGINES", "NATS_URL", "POSTGRES_URL", "REDIS_URL", "TARGETS", "available", "run_engine"]
+
+NATS_URL = "nats://127.0.0.1:4222"
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+ENGINES = ("sqlite", "postgres", "nats", "dramatiq")
+LABELS = {
+    "sqlite": "Hexad, SQLite",
+    "postgres": "Hexad, PostgreSQL",
+    "nats": "Hexad, NATS JetStream",
+    "dramatiq": "Dramatiq, Redis",
+}
+TARGETS = {"postgres": 10_000, "nats": 30_000}
+PORTS = {"postgres": 5432, "nats": 4222, "dramatiq": 6379}
+BODY = '{"event": "client.profitability.changed", "client": "C-%06d", "margin": 0.41}'
+
+
+def available(engine: str) -> bool:
+    """The engine's server answers on localhost (SQLite needs none)."""
+    if engine not in PORTS:
+        return True
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(("127.0.0.1", PORTS[engine])) == 0
+
+
+async def _pipeline(service: QueueService, queue: str, count: int) -> None:
+    await service.ensure_queue(queue)
+    for start in range(0, count, 10):
+        await service.send_batch(queue, [OutgoingMessage(BODY % i) for i in range(start, start + 10)])
+    done = 0
+    while done < count:
+        batch = await service.receive(queue, max_messages=10)
+        if batch:
+            await service.delete_batch(queue, [m.receipt_handle for m in batch])
+        done += len(batch)
+
+
+async def _timed(backend: QueueBackend, count: int, pipelines: int) -> float:
+    service = QueueService(backend, SystemClock())
+    started = time.perf_counter()
+    await asyncio.gather(*(_pipeline(service, f"bench-{n}", count // pipelines) for n in range(pipelines)))
+    return count / (time.perf_counter() - started)
+
+
+async def _sqlite(count: int, pipelines: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        database = SqliteDatabase(Path(folder) / "runtime.db")
+        try:
+            return await _timed(SqliteQueueBackend(database), count, pipelines)
+        finally:
+            database.close()
+
+
+async def _postgres(count: int, pipelines: int) -> float:
+    schema = f"qbench_{uuid.uuid4().hex[:10]}"
+    database = PostgresDatabase(POSTGRES_URL, schema=schema, max_size=pipelines + 1)
+    try:
+        return await _timed(PostgresQueueBackend(database), count, pipelines)
+    finally:
+        database.close()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+async def _nats(count: int, pipelines: int) -> float:
+    stream = f"HEXAD_QBENCH_{uuid.uuid4().hex[:10]}"
+    adopt_running_loop()  # this run's loop is the only one using NATS: no thread hop
+    backend = NatsQueueBackend(NATS_URL, stream=stream)
+    await backend.start()
+    try:
+        return await _timed(backend, count, pipelines)
+    finally:
+        await backend.close()
+        await call(delete_stream(NATS_URL, stream))
+
+
+def _dramatiq(count: int, pipelines: int) -> float:
+    import dramatiq
+    from dramatiq.brokers.redis import RedisBroker
+
+    namespace = f"hexad-qbench-{uuid.uuid4().hex[:10]}"
+    broker = RedisBroker(url=REDIS_URL, namespace=namespace)
+    dramatiq.set_broker(broker)
+    handled: list[None] = []  # list.append is atomic across the worker's threads
+
+    def noop(body: str) -> None:
+        handled.append(None)
+
+    actor = dramatiq.actor(noop, actor_name="noop", queue_name="bench", broker=broker)
+    started = time.perf_counter()
+    for i in range(count):
+        actor.send(BODY % i)
+    worker = dramatiq.Worker(broker, worker_threads=pipelines, worker_timeout=100)
+    worker.start()
+    broker.join("bench", timeout=600_000)
+    worker.join()
+    rate = count / (time.perf_counter() - started)
+    worker.stop()
+    _drop_namespace(broker, namespace)
+    broker.close()
+    if len(handled) != count:
+        raise RuntimeError(f"dramatiq handled {len(handled)} of {count} jobs")
+    return rate
+
+
+def _drop_namespace(broker: object, namespace: str) -> None:
+    client = broker.client  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{namespace}*"))
+    if keys:
+        client.delete(*keys)
+
+
+def run_engine(engine: str, count: int, pipelines: int) -> float:
+    """One run of `count` messages on `engine`; messages/s."""
+    if engine == "dramatiq":
+        return _dramatiq(count, pipelines)
+    runners: dict[str, Callable[[int, int], Awaitable[float]]] = {
+        "sqlite": _sqlite,
+        "postgres": _postgres,
+        "nats": _nats,
+    }
+    return asyncio.run(runners[engine](count, pipelines))  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":  # one quick run per engine: `uv run python benchmarks/queue_engines.py 4000`
+    import sys
+
+    messages = int(sys.argv[1]) if len(sys.argv) > 1 else 4_000
+    for name in sys.argv[2:] or ENGINES:
+        print(name, round(run_engine(name, messages, 4)), flush=True)
