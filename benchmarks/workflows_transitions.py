@@ -1,7 +1,9 @@
 """Workflow engine: state transitions per second, in memory and durable (SQLite runtime file).
 
 Two shapes, as the issue asks: a chain of 100 Pass states, and a Map over 1,000 items (one Pass state
-per item). Each runs
+per item); and two more chains that show what data handling costs: each state assigning a variable
+from its input (JSONPath `Assign`), and each state a JSONata one computing its output and a variable
+with `{% %}` expressions. Each runs
 - in memory (`run_local_async`: virtual clock, history kept in a list),
 - durable, batched (`WorkflowService` on a SQLite file: history appended in batches of up to 256
   events per transaction, and always right after a Task's outcome; the default),
@@ -47,6 +49,25 @@ def chain(length: int = 100) -> dict[str, Any]:
     return {"StartAt": "S0", "States": states}
 
 
+def assign_chain(length: int = 100) -> dict[str, Any]:
+    """Each state assigns a variable from its input and reads the previous one (JSONPath)."""
+    machine = chain(length)
+    for state in machine["States"].values():
+        state.update({"Assign": {"last.$": "$.n"}, "Parameters": {"n.$": "$.n"}})
+    return machine
+
+
+def jsonata_chain(length: int = 100) -> dict[str, Any]:
+    """Each state a JSONata Pass: an Output and an Assign computed by expressions."""
+    machine = chain(length)
+    machine["QueryLanguage"] = "JSONata"
+    for state in machine["States"].values():
+        state.update(
+            {"Output": {"n": "{% $states.input.n + 1 %}"}, "Assign": {"last": "{% $states.input.n %}"}}
+        )
+    return machine
+
+
 def fan_out() -> dict[str, Any]:
     processor = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}
     return {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemProcessor": processor, "End": True}}}
@@ -56,7 +77,10 @@ SHAPES: dict[str, tuple[dict[str, Any], Any, int, int]] = {
     # name: (definition, input, transitions per execution, executions per run)
     "100-state Pass chain": (chain(), {"n": 1}, 100, 20),
     "Map over 1,000 items": (fan_out(), list(range(1000)), 1001, 2),
+    "100-state chain with Assign": (assign_chain(), {"n": 1}, 100, 20),
+    "100-state JSONata chain": (jsonata_chain(), {"n": 1}, 100, 20),
 }
+BASE_SHAPES = ("100-state Pass chain", "Map over 1,000 items")
 
 
 async def in_memory(definition: dict[str, Any], data: Any, executions: int) -> float:
@@ -127,9 +151,7 @@ def localstack(python: str | None) -> tuple[dict[str, float], str]:
             "HEXAD_BENCH_LOCALSTACK_PYTHON to a throwaway venv's python with localstack-core[runtime]==4.4.0 "
             "to time its interpreter in-process (definition parsed once, Environment evaluated directly)."
         )
-    cases = [
-        [name, definition, data, transitions] for name, (definition, data, transitions, _) in SHAPES.items()
-    ]
+    cases = [[name, *SHAPES[name][:3]] for name in BASE_SHAPES]
     done = subprocess.run(
         [python, "-c", _LOCALSTACK_SCRIPT],
         input=json.dumps(cases),
@@ -177,7 +199,7 @@ def main() -> None:
     console = Console()
     console.print(table)
     console.print(f"[dim]{note}[/]")
-    slowest_durable = min(modes["durable, batched"] for modes in results.values())
+    slowest_durable = min(results[name]["durable, batched"] for name in BASE_SHAPES)
     summary = {
         "benchmark": "workflows_transitions",
         "runs": RUNS,

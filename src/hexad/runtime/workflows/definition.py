@@ -86,6 +86,18 @@ _FIELDS: dict[str, set[str]] = {
     },
 }
 _NO_IO = {"Succeed": {"Next", "End"}, "Fail": {"Next", "End", "InputPath", "OutputPath"}}
+_ALLOWED: dict[tuple[str, bool], frozenset[str]] = {
+    (kind, jsonata): frozenset(
+        (
+            (((_COMMON | fields) - JSONPATH_ONLY) | jsonata_extra(kind))
+            if jsonata
+            else (_COMMON | fields | jsonpath_extra(kind))
+        )
+        - _NO_IO.get(kind, set())
+    )
+    for kind, fields in _FIELDS.items()
+    for jsonata in (False, True)
+}
 
 
 def parse_definition(definition: Mapping[str, Any] | str) -> dict[str, Any]:
@@ -176,11 +188,7 @@ def _language(state: dict[str, Any], at: Where, problems: list[str]) -> None:
 
 
 def _fields(kind: str, state: dict[str, Any], at: Where, problems: list[str]) -> None:
-    if at.jsonata:
-        allowed = ((_COMMON | _FIELDS[kind]) - JSONPATH_ONLY) | jsonata_extra(kind)
-    else:
-        allowed = _COMMON | _FIELDS[kind] | jsonpath_extra(kind)
-    allowed -= _NO_IO.get(kind, set())
+    allowed = _ALLOWED[kind, at.jsonata]
     for field in state:
         if field in allowed:
             continue
