@@ -145,6 +145,67 @@ async def test_a_wait_of_90_days_survives_a_restart_and_tasks_are_not_rerun(back
     assert sum(event["type"] == "TaskSucceeded" for event in history) == 2
 
 
+VARIABLES = {
+    "StartAt": "Init",
+    "States": {
+        "Init": {"Type": "Pass", "Assign": {"rate": 3}, "Next": "Each"},
+        "Each": {
+            "Type": "Map",
+            "ItemProcessor": {
+                "StartAt": "Price",
+                "States": {
+                    "Price": {
+                        "Type": "Task",
+                        "Resource": "price",
+                        "Parameters": {"n.$": "$", "rate.$": "$rate"},
+                        "Assign": {"priced.$": "$"},
+                        "ResultPath": None,
+                        "Next": "Hold",
+                    },
+                    "Hold": {"Type": "Wait", "Seconds": 30 * 86400, "Next": "Report"},
+                    "Report": {
+                        "Type": "Pass",
+                        "Parameters": {"item.$": "$", "priced.$": "$priced"},
+                        "End": True,
+                    },
+                },
+            },
+            "Assign": {"count.$": "States.ArrayLength($)"},
+            "Next": "Done",
+        },
+        "Done": {
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": {"results": "{% $states.input %}", "count": "{% $count %}", "rate": "{% $rate %}"},
+            "End": True,
+        },
+    },
+}
+
+
+async def test_variables_of_every_scope_survive_a_restart(backend: Backend) -> None:
+    clock = ManualClock()
+    calls: list[int] = []
+
+    def price(payload: Any) -> int:
+        calls.append(payload["n"])
+        return int(payload["n"] * payload["rate"])
+
+    first = service(backend, clock, price=price)
+    await first.create_state_machine("vars", VARIABLES)
+    execution = await first.start("vars", [1, 2], name="v1")
+    await first.run_until_idle()
+    assert (await first.describe(execution)).status == "RUNNING"
+
+    clock.advance(30 * DAY)
+    restarted = service(backend, clock, price=price)
+    await restarted.run_until_idle()
+    record = await restarted.describe(execution)
+    assert record.status == "SUCCEEDED", record.cause
+    assert sorted(calls) == [1, 2]
+    assert record.output == ('{"results":[{"item":1,"priced":3},{"item":2,"priced":6}],"count":2,"rate":3}')
+
+
 async def test_task_token_success_resumes_the_execution(backend: Backend) -> None:
     clock = ManualClock()
     tokens: list[str] = []
