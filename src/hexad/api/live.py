@@ -4,6 +4,10 @@ Each API process follows the bus archive by sequence number (`EventBus.archived_
 event put by any process (a worker, the CLI, another API process) reaches every connected client,
 whichever process it is connected to. One tail per process fans out to all of its connections.
 
+Authorization: a connection receives only the events its caller may see
+(`hexad.api.live_access`: the event's permissions, task progress to its submitter, the bell to its
+user, everything to admins, an unmapped event to admins only), whatever pattern it follows.
+
 Back-pressure: each connection has a bounded queue; a client that stops reading until its queue is
 full is disconnected with close code 1013 ("try again later") instead of slowing the others.
 
@@ -25,7 +29,8 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from hexad.api.security import verify_credential
+from hexad.api.live_access import may_see
+from hexad.api.security import Principal, verify_credential
 from hexad.errors import AuthenticationError, PatternError
 from hexad.runtime.bus import EventBus
 from hexad.runtime.patterns import compile_pattern
@@ -53,8 +58,9 @@ class _Everything:
 
 @dataclass(eq=False)
 class Subscription:
-    """One connection's pattern and its bounded queue of events to send."""
+    """One connection's caller, pattern and bounded queue of events to send."""
 
+    principal: Principal
     pattern: Matcher
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=256))
     overflowed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -76,8 +82,9 @@ class LiveHub:
         self._subscriptions: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
 
-    def subscribe(self, pattern: Matcher, queue_size: int = 256) -> Subscription:
-        subscription = Subscription(pattern, asyncio.Queue(maxsize=queue_size))
+    def subscribe(self, principal: Principal, pattern: Matcher, queue_size: int = 256) -> Subscription:
+        """Follow events matching `pattern` that `principal` may see."""
+        subscription = Subscription(principal, pattern, asyncio.Queue(maxsize=queue_size))
         self._subscriptions.add(subscription)
         self._ensure_running()
         return subscription
@@ -109,18 +116,18 @@ class LiveHub:
 
     def _fan_out(self, event: dict[str, Any]) -> None:
         for subscription in list(self._subscriptions):
-            if subscription.pattern.matches(event):
+            if subscription.pattern.matches(event) and may_see(subscription.principal, event):
                 subscription.offer(event)
 
 
-async def _first_message(websocket: WebSocket) -> Matcher:
+async def _first_message(websocket: WebSocket) -> tuple[Principal, Matcher]:
     """Authenticate (access or OIDC token, API key), read the first pattern; raises with a close code."""
     try:
         message = json.loads(await asyncio.wait_for(websocket.receive_text(), timeout=10))
-        await verify_credential(websocket.app.state, str(message.get("token", "")))
+        principal = await verify_credential(websocket.app.state, str(message.get("token", "")))
     except (AuthenticationError, ValueError, AttributeError, TimeoutError) as exc:
         raise _Close(CLOSE_UNAUTHENTICATED, f"authentication failed: {exc}") from None
-    return _pattern(message)
+    return principal, _pattern(message)
 
 
 def _pattern(message: Any) -> Matcher:
@@ -143,7 +150,7 @@ async def live(websocket: WebSocket) -> None:
     hub: LiveHub = websocket.app.state.live
     await websocket.accept()
     try:
-        subscription = hub.subscribe(await _first_message(websocket))
+        subscription = hub.subscribe(*await _first_message(websocket))
     except _Close as close:
         await websocket.close(close.code, close.reason[:120])
         return

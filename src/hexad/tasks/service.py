@@ -1,9 +1,10 @@
 """Submitting tasks and moving them through `queued -> running -> succeeded | failed`.
 
 Every change is written to the task's row and announced on the event bus as `task.status.changed`
-(source `hexad.tasks`), which is how the live WebSocket shows progress. A submitted task's id goes
-to the `hexad-tasks` queue; a worker's `TaskConsumer` picks it up. A task whose worker died is
-received again when its message becomes visible, and runs again (up to `MAX_ATTEMPTS`).
+(source `hexad.tasks`, the detail naming `submitted_by`), which is how the live WebSocket shows the
+submitter its progress. A submitted task's id goes to the `hexad-tasks` queue; a worker's
+`TaskConsumer` picks it up. A task whose worker died is received again when its message becomes
+visible, and runs again (up to `MAX_ATTEMPTS`).
 """
 
 from __future__ import annotations
@@ -100,5 +101,6 @@ class TaskService:
         detail = {
             "task_id": task.id, "agent": task.agent, "action": task.action, "status": task.status,
             "progress": task.progress, "message": task.message, "artifacts": [a.name for a in task.artifacts],
+            "submitted_by": task.submitted_by,
         }  # fmt: skip
         await self._put_events([{"Source": EVENT_SOURCE, "DetailType": STATUS_CHANGED, "Detail": detail}])

@@ -85,18 +85,31 @@ def test_lists_filter_and_page(client: TestClient, token_for: Headers, app: Fast
     assert wrong.status_code == 422
 
 
-def test_status_changes_reach_the_live_websocket(
-    app: FastAPI, client: TestClient, token_for: Headers
-) -> None:
-    token = token_for("viewer")["Authorization"].split()[1]
-    with client.websocket_connect("/api/v1/live") as socket:
-        socket.send_json({"token": token, "pattern": {"source": ["hexad.tasks"]}})
-        assert socket.receive_json() == {"type": "subscribed"}
-        task = _submit(client, token_for("admin"))
+def _statuses_until_done(socket: object) -> list[tuple[str, float, str]]:
+    seen: list[tuple[str, float, str]] = []
+    while not seen or seen[-1][0] not in ("succeeded", "failed"):
+        detail = socket.receive_json()["event"]["detail"]  # type: ignore[attr-defined]
+        seen.append((detail["status"], detail["progress"], detail["submitted_by"]))
+    return seen
+
+
+def test_a_task_streams_its_progress_live_to_its_submitter_only(app: FastAPI, token_for: Headers) -> None:
+    pattern = {"source": ["hexad.tasks"]}
+    owner, other = token_for("sales", subject="u-sal"), token_for("sales", subject="u-other")
+    with (
+        TestClient(app) as client,  # one event loop for both sockets, as in a server process
+        client.websocket_connect("/api/v1/live") as mine,
+        client.websocket_connect("/api/v1/live") as theirs,
+    ):
+        for socket, headers in ((mine, owner), (theirs, other)):
+            socket.send_json({"token": headers["Authorization"].split()[1], "pattern": pattern})
+            assert socket.receive_json() == {"type": "subscribed"}
+        _submit(client, owner)
         _run_queued(app)
-        seen = []
-        while not seen or seen[-1] != "succeeded":
-            detail = socket.receive_json()["event"]["detail"]
-            assert detail["task_id"] == task["id"]
-            seen.append(detail["status"])
-    assert seen[0] == "queued" and "running" in seen
+        seen = _statuses_until_done(mine)
+        _submit(client, other, "theirs")
+        _run_queued(app)
+        assert {who for _, _, who in _statuses_until_done(theirs)} == {"u-other"}
+    assert [status for status, _, _ in seen] == ["queued", "running", *["running"] * 4, "succeeded"]
+    assert [progress for _, progress, _ in seen] == [0.0, 0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    assert {who for _, _, who in seen} == {"u-sal"}
