@@ -82,13 +82,26 @@ def evaluate_expression(text: str, bindings: Mapping[str, Any], state: str, fiel
     """The value of one expression; `UNDEFINED` if it selects nothing."""
     try:
         result = compile_expression(text).evaluate(None, {**_FUNCTIONS, **bindings})
-    except (JException, ExpressionError, _FunctionError, RecursionError, ValueError, TypeError) as exc:
+        return UNDEFINED if result is None else _plain(Utils.convert_nulls(result))
+    except Exception as exc:  # any failure of a user's expression is the state's error
         raise StateFailure(
             "States.QueryEvaluationError", f"The state '{state}', field {field}: {text} failed: {exc}"
         ) from None
-    if result is None:
-        return UNDEFINED
-    return Utils.convert_nulls(result)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value made of plain dicts and lists; a function or regex as a value is an error."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _FunctionError("the result is not a finite number")
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    raise _FunctionError(f"the result is a {type(value).__name__}, not a JSON value")
 
 
 def evaluate_template(template: Any, bindings: Mapping[str, Any], state: str, field: str) -> Any:

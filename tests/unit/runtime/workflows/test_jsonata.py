@@ -339,6 +339,8 @@ def test_step_functions_functions() -> None:
         "{% 'a' + 1 %}",
         "{% $partition('no', 2) %}",
         "{% $eval('1 + 1') %}",
+        "{% 1 / 0 %}",
+        "{% $sum %}",
         "{% $nothing %}",
     ],
 )
