@@ -81,7 +81,9 @@ def template_problems(template: Any, field: str) -> list[tuple[str, str]]:
 def evaluate_expression(text: str, bindings: Mapping[str, Any], state: str, field: str) -> Any:
     """The value of one expression; `UNDEFINED` if it selects nothing."""
     try:
-        result = compile_expression(text).evaluate(None, {**_FUNCTIONS, **bindings})
+        compiled = compile_expression(text)
+        Jsonata.CURRENT.jsonata = compiled  # $now(), $millis() and lambdas read the "current" expression
+        result = compiled.evaluate(None, {**_FUNCTIONS, **bindings})
         return UNDEFINED if result is None else _plain(Utils.convert_nulls(result))
     except Exception as exc:  # any failure of a user's expression is the state's error
         raise StateFailure(
