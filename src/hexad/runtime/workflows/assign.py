@@ -10,7 +10,7 @@ the state exits, which `Execution` does.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hexad.runtime.workflows.expressions import (
@@ -62,6 +62,36 @@ def jsonata_value(value: Any, bindings: Mapping[str, Any], name: str, field: str
             f"The state '{name}', field {field}: {value} evaluated to nothing (undefined).",
         )
     return result
+
+
+def number_field(
+    state: Mapping[str, Any],
+    field: str,
+    read: Callable[[str, str], Any],
+    bindings: Mapping[str, Any] | None,
+    name: str,
+    accept: tuple[Callable[[Any], bool], str],
+) -> float | None:
+    """A numeric field given as a literal, a `{% %}` expression (JSONata) or a `<field>Path` (JSONPath).
+
+    `read(path, field)` reads a path; a value `accept[0]` refuses fails the state, saying `accept[1]`.
+    """
+    if bindings is not None and field in state:
+        value = jsonata_value(state[field], bindings, name, field)
+        error, where = "States.QueryEvaluationError", field
+    elif field in state:
+        return float(state[field])
+    elif f"{field}Path" in state:
+        value = read(state[f"{field}Path"], f"{field}Path")
+        error, where = "States.Runtime", f"{field}Path"
+    else:
+        return None
+    ok, expected = accept
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+        raise StateFailure(
+            error, f"The state '{name}', field {where}: expected {expected}, got {_ENCODE(value)}"
+        )
+    return float(value)
 
 
 def jsonata_output(holder: Mapping[str, Any], bindings: Mapping[str, Any], name: str, default: Any) -> Any:

@@ -13,7 +13,13 @@ import asyncio
 import math
 from typing import Any
 
-from hexad.runtime.workflows.assign import evaluate_assign, jsonata_bindings, jsonata_output, jsonata_value
+from hexad.runtime.workflows.assign import (
+    evaluate_assign,
+    jsonata_bindings,
+    jsonata_output,
+    jsonata_value,
+    number_field,
+)
 from hexad.runtime.workflows.failures import StateFailure, Suspended
 from hexad.runtime.workflows.interpreter import Execution, to_json
 from hexad.runtime.workflows.processing import (
@@ -92,24 +98,16 @@ async def run_parallel(
     return _finish(run, name, state, data, result, context, key)
 
 
+_NON_NEGATIVE = (lambda value: value >= 0, "a number >= 0")
+
+
 def _number(
     state: dict[str, Any], field: str, data: Any, context: Any, name: str, bindings: Any
 ) -> float | None:
-    if bindings is not None and field in state:
-        value = jsonata_value(state[field], bindings, name, field)
-        error, where = "States.QueryEvaluationError", field
-    elif field in state:
-        return float(state[field])
-    elif f"{field}Path" in state:
-        value = read_value(state[f"{field}Path"], data, context, name, f"{field}Path")
-        error, where = "States.Runtime", f"{field}Path"
-    else:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise StateFailure(
-            error, f"The state '{name}', field {where}: expected a number >= 0, got {to_json(value)}"
-        )
-    return float(value)
+    def read(path: str, where: str) -> Any:
+        return read_value(path, data, context, name, where)
+
+    return number_field(state, field, read, bindings, name, _NON_NEGATIVE)
 
 
 def _tolerated(state: dict[str, Any], data: Any, context: Any, name: str, count: int, bindings: Any) -> int:

@@ -11,7 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from hexad.runtime.workflows.assign import evaluate_assign, jsonata_bindings, jsonata_output, jsonata_value
+from hexad.runtime.workflows.assign import (
+    evaluate_assign,
+    jsonata_bindings,
+    jsonata_output,
+    jsonata_value,
+    number_field,
+)
 from hexad.runtime.workflows.failures import StateFailure, error_of
 from hexad.runtime.workflows.host import TaskCall
 from hexad.runtime.workflows.interpreter import Execution, to_json
@@ -53,24 +59,16 @@ async def run_task(
     return output_path(state, output, context, name), state.get("Next")
 
 
+_POSITIVE_INT = (lambda value: isinstance(value, int) and value > 0, "a positive integer")
+
+
 def _seconds(
     state: dict[str, Any], field: str, data: Any, context: Any, name: str, bindings: Any
 ) -> float | None:
-    if bindings is not None and field in state:
-        value = jsonata_value(state[field], bindings, name, field)
-        error, where = "States.QueryEvaluationError", field
-    elif field in state:
-        return float(state[field])
-    elif f"{field}Path" in state:
-        value = read_value(state[f"{field}Path"], data, context, name, f"{field}Path")
-        error, where = "States.Runtime", f"{field}Path"
-    else:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise StateFailure(
-            error, f"The state '{name}', field {where}: expected a positive integer, got {to_json(value)}"
-        )
-    return float(value)
+    def read(path: str, where: str) -> Any:
+        return read_value(path, data, context, name, where)
+
+    return number_field(state, field, read, bindings, name, _POSITIVE_INT)
 
 
 def _payload(run: Execution, state: dict[str, Any], effective: Any, context: Any, name: str) -> Any:
