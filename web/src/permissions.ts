@@ -16,6 +16,8 @@ const TABLE = {
   "plans:read": ["admin", "service_manager", "viewer"],
   "licences:read": ["admin", "finance", "service_manager", "viewer"],
   "spend:read": ["admin", "finance", "viewer"],
+  "ask:use": EVERYONE,
+  "notifications:admin": ["admin"],
 } as const;
 
 export type Permission = keyof typeof TABLE;

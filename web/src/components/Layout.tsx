@@ -20,6 +20,7 @@ const PAGES: { to: string; label: string; permission?: Permission }[] = [
   { to: "/spend", label: "Spend", permission: "spend:read" },
   { to: "/contracts", label: "Contracts", permission: "contracts:read" },
   { to: "/operations", label: "Operations", permission: "events:read" },
+  { to: "/settings/notifications", label: "Notification settings" },
 ];
 
 export function Layout() {
