@@ -5,7 +5,9 @@ its FIFO mailbox `mailbox-<agent>` (dead-letter queue `mailbox-<agent>-dlq`, 3 d
 Ctrl-C finishes the messages in hand (up to `--grace` seconds), saves state and exits 0. Unless told
 otherwise (`--no-bus`, `--no-scheduler`) the worker also runs the event bus delivery loop, which fills
 the mailboxes, and the scheduler; several workers may run them at once (both lease their work).
-`--metrics-port` serves Prometheus metrics, queue depth included, for the worker autoscaler.
+`--metrics-port` serves Prometheus metrics, queue depth included, for the worker autoscaler. On the
+distributed profile (or with `--placement leased`) each agent runs on exactly one worker at a time,
+under a lease (`hexad.runtime.actors.placement`); it moves to a survivor when its worker dies.
 With workflows on (`--no-workflows` turns them off) it stores Hexad's workflows, installs the rules
 that start them and drives executions, with the agents' actions as their Task resources.
 """
@@ -17,6 +19,8 @@ import contextlib
 import importlib
 import inspect
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -28,6 +32,7 @@ from hexad.errors import ActorError, ValidationError
 from hexad.observability.exposition import process_metrics
 from hexad.observability.metrics_server import metrics_service
 from hexad.runtime.actors.actor import Actor
+from hexad.runtime.actors.placement import AgentPlacement
 from hexad.runtime.actors.worker import ensure_agent_mailbox, event_loop_factory
 
 __all__ = ["agent_factories", "app", "choose_agents"]
@@ -81,14 +86,23 @@ async def _serve(
     grace: float,
     services: tuple[bool, bool, bool],
     metrics: tuple[str, int] | None = None,
+    lease_member: str | None = None,
 ) -> int:
+    """Serve; with `lease_member`, agents are placed across workers by leases held under that name."""
     wiring.adopt_event_loop(settings)
     worker = wiring.worker(settings, shutdown_grace=grace)
     bus_service = wiring.event_bus(settings)
     await _install_agent_rules(bus_service)
     for name in names:
         queue = await ensure_agent_mailbox(worker.queues, name)
-        worker.bind(factories[name], queue, name=name)
+        if lease_member is None:
+            worker.bind(factories[name], queue, name=name)
+    if lease_member is not None:
+        leases = wiring.lease_store(settings, clock=worker.system.clock)
+        placed = AgentPlacement(
+            worker.system, worker.queues, factories, names, leases, member=lease_member, grace=grace
+        )
+        worker.add_service("agent placement", placed.run)
     bus, scheduler, workflows = services
     if metrics is not None:
         queues_for_metrics = worker.queues
@@ -148,6 +162,14 @@ def _until_stopped(
     return service
 
 
+def _leased(placement: str, settings: Settings) -> bool:
+    """Whether agents are placed by leases (`--placement`)."""
+    choice = placement.strip().lower()
+    if choice not in ("auto", "all", "leased"):
+        raise ValidationError(f"--placement: expected auto, all or leased, got {placement!r}")
+    return choice == "leased" or (choice == "auto" and settings.profile == "distributed")
+
+
 @app.callback()
 def worker(
     agents: str | None = typer.Option(
@@ -165,6 +187,15 @@ def worker(
         0, "--metrics-port", min=0, max=65535, help="Serve Prometheus /metrics (queue depth) here; 0 = off."
     ),
     metrics_host: str = typer.Option("0.0.0.0", "--metrics-host", help="Address of the metrics port."),
+    placement: str = typer.Option(
+        "auto",
+        "--placement",
+        help="all: run every agent here; leased: each agent on one worker at a time "
+        "(leases); auto: leased on the distributed profile, else all.",
+    ),
+    member: str | None = typer.Option(
+        None, "--id", help="This worker's name for leases (default: host-pid)."
+    ),
 ) -> None:
     """Run the chosen agents' actors until SIGTERM, then stop gracefully."""
     settings = get_settings()
@@ -174,5 +205,9 @@ def worker(
     logging.getLogger(__name__).info("worker starting agents: %s", ", ".join(names))
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         metrics = (metrics_host, metrics_port) if metrics_port else None
-        code = runner.run(_serve(settings, factories, names, grace, (bus, scheduler, workflows), metrics))
+        leased = _leased(placement, settings)
+        member_id = (member or f"{socket.gethostname()}-{os.getpid()}") if leased else None
+        code = runner.run(
+            _serve(settings, factories, names, grace, (bus, scheduler, workflows), metrics, member_id)
+        )
     raise typer.Exit(code)
