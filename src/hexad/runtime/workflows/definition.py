@@ -142,7 +142,10 @@ def _machine(
     if not isinstance(start, str) or start not in states:
         problems.append(f"{prefix}field StartAt: expected the name of a state, got {start!r}")
     language = machine.get("QueryLanguage", default)
-    if language not in LANGUAGES:
+    if where and "QueryLanguage" in machine:
+        problems.append(f"{prefix}field QueryLanguage: set it at the top level or on the states themselves")
+        language = default
+    elif language not in LANGUAGES:
         problems.append(f"{prefix}field QueryLanguage: expected JSONPath or JSONata, got {language!r}")
         language = default
     timeout = machine.get("TimeoutSeconds")

@@ -496,3 +496,13 @@ def test_branches_inherit_the_machine_query_language() -> None:
     assert any(
         "state 'P' Branches[0] > state 'B', field Parameters: is a JSONPath field" in p for p in found
     ), found
+
+
+def test_a_branch_takes_the_query_language_of_the_machine_not_its_own() -> None:
+    branch = {"QueryLanguage": "JSONata", "StartAt": "B", "States": {"B": {"Type": "Succeed"}}}
+    found = problems(
+        {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [branch], "End": True}}}
+    )
+    assert any("state 'P' Branches[0]: field QueryLanguage: set it at the top level" in p for p in found), (
+        found
+    )
