@@ -8,8 +8,9 @@ Authorization: a connection receives only the events its caller may see
 (`hexad.api.live_access`: the event's permissions, task progress to its submitter, the bell to its
 user, everything to admins, an unmapped event to admins only), whatever pattern it follows.
 
-Back-pressure: each connection has a bounded queue; a client that stops reading until its queue is
-full is disconnected with close code 1013 ("try again later") instead of slowing the others.
+Back-pressure: each connection has a bounded queue (`HEXAD_LIVE_QUEUE_SIZE`, 256 events); a client
+that stops reading until its queue is full is disconnected with close code 1013 ("try again later")
+instead of slowing the others, also while a send to it is stuck on a full socket buffer.
 
 Protocol: the client connects to /api/v1/live and sends `{"token": "<access token, OIDC token or API
 key>", "pattern":
@@ -41,6 +42,7 @@ _log = logging.getLogger("hexad.api.live")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_REQUEST = 4400
 CLOSE_TOO_SLOW = 1013
+_TOO_SLOW = "the client did not keep up with its events"
 
 router = APIRouter()
 
@@ -111,6 +113,7 @@ class LiveHub:
             for archived in page:
                 self._fan_out(archived.event.to_dict())
                 after = archived.sequence
+                await asyncio.sleep(0)  # let the connections take it before the next: a burst is no overflow
             if len(page) < 500:
                 await asyncio.sleep(self._poll)
 
@@ -150,7 +153,8 @@ async def live(websocket: WebSocket) -> None:
     hub: LiveHub = websocket.app.state.live
     await websocket.accept()
     try:
-        subscription = hub.subscribe(*await _first_message(websocket))
+        principal, pattern = await _first_message(websocket)
+        subscription = hub.subscribe(principal, pattern, websocket.app.state.api_settings.live_queue_size)
     except _Close as close:
         await websocket.close(close.code, close.reason[:120])
         return
@@ -178,12 +182,24 @@ async def _pump(websocket: WebSocket, hub: LiveHub, subscription: Subscription) 
             for task in pending - {reader}:
                 task.cancel()
             if overflow in done:
-                raise _Close(CLOSE_TOO_SLOW, "the client did not keep up with its events")
+                raise _Close(CLOSE_TOO_SLOW, _TOO_SLOW)
             if getter in done:
-                await websocket.send_json({"type": "event", "event": getter.result()})
+                await _send(websocket, subscription, getter.result())
         reader.result()
     finally:
         reader.cancel()
+
+
+async def _send(websocket: WebSocket, subscription: Subscription, event: dict[str, Any]) -> None:
+    """Send one event; a send still waiting on the client when its queue overflows gives up."""
+    send = asyncio.create_task(websocket.send_json({"type": "event", "event": event}))
+    overflow = asyncio.create_task(subscription.overflowed.wait())
+    done, _ = await asyncio.wait({send, overflow}, return_when=asyncio.FIRST_COMPLETED)
+    overflow.cancel()
+    if send not in done:
+        send.cancel()
+        raise _Close(CLOSE_TOO_SLOW, _TOO_SLOW)
+    send.result()
 
 
 async def _read_patterns(websocket: WebSocket, hub: LiveHub, subscription: Subscription) -> None:

@@ -48,6 +48,12 @@ class ApiSettings(BaseSettings):
     oidc_role_map: str = Field(
         "{}", description='JSON: claim value -> Hexad role, e.g. {"msp-admins": "admin"}'
     )
+    live_queue_size: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="events a live client may fall behind before it is closed",
+    )
 
     @field_validator("oidc_role_map")
     @classmethod
