@@ -2,9 +2,9 @@
 
 The API's live hub forwards every bus event to WebSocket clients whose pattern matches, so the
 dashboard subscribes with `{"source": ["hexad.notifications"], "detail-type": ["notification.created"],
-"detail": {"user": ["<me>"]}}` and shows the bell count at once. The event carries only the id,
-the user and the severity (any signed-in live client may follow any pattern); the text is read
-through the API, which shows each user only their own notifications.
+"detail": {"user": ["<me>"]}}` and shows the bell count at once; the live socket sends the event
+only to that user (and admins). The event carries only the id, the user and the severity; the text
+is read through the API, which shows each user only their own notifications.
 """
 
 from __future__ import annotations
