@@ -26,6 +26,7 @@ from hexad.api.live import LiveHub
 from hexad.api.live import router as live_router
 from hexad.api.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from hexad.api.problems import install_problem_handlers
+from hexad.api.read_cache import DataVersion, ReadCache
 from hexad.api.routers import (
     agents,
     apikeys,
@@ -47,6 +48,7 @@ from hexad.api.routers import (
     workflows,
 )
 from hexad.api.settings import ApiSettings
+from hexad.api.token_cache import VerifiedTokens
 from hexad.auth.keys import api_keys, signing_secret, user_pool
 from hexad.auth.ratelimit import API_LIMIT, Limit, RateLimiter
 from hexad.auth.stores import SqlAuditLog
@@ -123,11 +125,13 @@ def create_app(
     app.state.engine = engine = engine_for(settings)
     upgrade(engine=engine)
     app.state.tokens = TokenIssuer(signing_secret(settings), clock)
+    app.state.verified_tokens = VerifiedTokens(app.state.tokens)
     app.state.users = user_pool(settings, clock, app.state.tokens)
     app.state.api_keys = api_keys(settings, clock)
     app.state.oidc = api_settings.oidc_verifier(clock)
     app.state.audit = SqlAuditLog(engine)
     app.state.findings = FindingStore(engine, clock)
+    app.state.read_cache = ReadCache(DataVersion(engine))
     app.state.bus = event_bus(settings)
     app.state.live = LiveHub(app.state.bus)
     app.state.queues = queue_service(settings)
@@ -162,6 +166,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     yield
     await app.state.live.stop()
+    app.state.read_cache.close()
     gc.unfreeze()  # at shutdown everything may be collected again
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from hexad.api.token_cache import VerifiedTokens
 from hexad.auth.apikeys import ApiKeys, looks_like_api_key
 from hexad.auth.oidc import OidcVerifier, issuer_of
 from hexad.auth.permissions import PERMISSIONS, allowed
@@ -70,7 +71,7 @@ def _principal(state: Any, credential: str) -> Principal:
     if verifier is not None and issuer_of(credential) == verifier.issuer:
         identity = verifier.verify(credential)
         return Principal(identity.subject, identity.roles, False)
-    issuer: TokenIssuer = state.tokens
+    issuer: VerifiedTokens | TokenIssuer = getattr(state, "verified_tokens", None) or state.tokens
     claims = issuer.verify(credential)
     return Principal(claims.subject, claims.roles, claims.mfa)
 

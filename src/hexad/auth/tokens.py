@@ -100,6 +100,11 @@ class TokenIssuer:
             token_id=str(claims.get("jti", "")),
         )
 
+    def check_unexpired(self, claims: AccessClaims) -> None:
+        """`AuthenticationError` once `claims` are past their expiry (for claims verified earlier)."""
+        if claims.expires_at + _LEEWAY_SECONDS < self._clock.time():
+            raise AuthenticationError("the access token has expired")
+
     def _check_time(self, claims: dict[str, object]) -> None:
         """Expiry is checked against Hexad's clock (PyJWT would use the wall clock)."""
         expires = claims.get("exp")

@@ -2,7 +2,8 @@
 
 Computing profitability reads every time entry and invoice (`hexad.agents.cpi.monthly_profitability`),
 far too slow to do per request, so each app keeps the result in its `AnalysisCache` (rebuilt after
-a newer import or 60 s) with each client's figures and monthly rows ready to serve.
+a newer import or 60 s) with each client's figures and monthly rows ready to serve. A client's
+detail is kept encoded in the app's `ReadCache` until the database or that build changes.
 Lists are sorted and paged in memory over the cached summaries (a few thousand clients at most):
 keyset cursors hold the sort value and client id of the last row, so pages stay stable.
 """
@@ -16,13 +17,14 @@ from typing import Annotated, Any
 
 import pandas as pd
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from hexad.agents.base import FrameSource
 from hexad.agents.cpi import monthly_profitability
 from hexad.agents.findings import Finding, FindingStore
 from hexad.api.pagination import MAX_LIMIT
+from hexad.api.read_cache import ReadCache
 from hexad.api.routers.analysis import analysis_cache
 from hexad.api.routers.listing import check_sort, keyset_page
 from hexad.api.security import Principal, require
@@ -215,17 +217,24 @@ async def list_clients(
 @router.get("/{client_id}", response_model=ClientDetail)
 async def get_client(
     request: Request, client_id: str, _: Annotated[Principal, Depends(require("clients:read"))]
-) -> ClientDetail:
+) -> Response:
     """One client: its row, figures, monthly series (oldest first) and open findings."""
+    found = await profitability(request)
+    cache: ReadCache = request.app.state.read_cache
+    build = analysis_cache(request).builds.get("clients")  # a newer build may hold other figures
+    body = cache.answer(("client", client_id), lambda: _detail(request, client_id, found), extra=build)
+    return Response(body, media_type="application/json")
+
+
+def _detail(request: Request, client_id: str, found: Profitability) -> bytes:
     rows = _client_rows(request, client_id)
     if not rows:
         raise NotFoundError(f"no client with id {client_id!r}")
     row = rows[0]
-    found = await profitability(request)
     summary = _summary(row, found.figures)
     store: FindingStore = request.app.state.findings
     findings = store.list(subject_id=client_id, status="open", limit=MAX_LIMIT)
-    return ClientDetail(
+    detail = ClientDetail(
         **summary.model_dump(),
         contract_value=None if row["contract_value"] is None else float(row["contract_value"]),
         start_date=row["start_date"].isoformat(),
@@ -235,6 +244,7 @@ async def get_client(
         months=found.months.get(client_id, []),
         open_findings=list(findings),
     )
+    return detail.model_dump_json().encode()
 
 
 def _json_row(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from hexad.agents.finding_changes import FindingChanges
 from hexad.agents.findings import Comment, Finding, FindingStore
 from hexad.api.findings_json import findings_page_json
 from hexad.api.pagination import MAX_LIMIT
+from hexad.api.read_cache import ReadCache
 from hexad.api.security import Principal, require
 
 __all__ = ["router"]
@@ -70,7 +71,9 @@ async def list_findings(
 ) -> Response:
     """Findings matching every filter, oldest first; follow `next_cursor` for the next page."""
     filters = {"agent": agent, "kind": kind, "severity": severity, "status": status, "subject_id": subject_id}
-    body = findings_page_json(request.app.state.engine, filters, limit, cursor)
+    cache: ReadCache = request.app.state.read_cache
+    key = ("findings", *filters.values(), limit, cursor)
+    body = cache.answer(key, lambda: findings_page_json(request.app.state.engine, filters, limit, cursor))
     return Response(body, media_type="application/json")
 
 
