@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -30,6 +31,10 @@ __all__ = [
     "is_expression",
     "template_problems",
 ]
+
+
+EVALUATION_SECONDS = 5.0
+"""How long one expression may run before it fails with States.QueryEvaluationError."""
 
 
 class _Undefined:
@@ -83,7 +88,7 @@ def evaluate_expression(text: str, bindings: Mapping[str, Any], state: str, fiel
     try:
         compiled = compile_expression(text)
         Jsonata.CURRENT.jsonata = compiled  # $now(), $millis() and lambdas read the "current" expression
-        result = compiled.evaluate(None, {**_FUNCTIONS, **bindings})
+        result = compiled.evaluate(None, {**_FUNCTIONS, **bindings, "__evaluate_entry": _Budget()})
         return UNDEFINED if result is None else _plain(Utils.convert_nulls(result))
     except Exception as exc:  # any failure of a user's expression is the state's error
         raise StateFailure(
@@ -123,6 +128,25 @@ def evaluate_template(template: Any, bindings: Mapping[str, Any], state: str, fi
     if is_expression(template):
         return evaluate_expression(template, bindings, state, field)
     return template
+
+
+class _Budget:
+    """Stops an expression that runs away (JSONata turns endless tail recursion into an endless loop).
+
+    The library calls it on every step; it checks the real time every 1,024 steps. This bounds CPU
+    time, not workflow time, so it reads the monotonic clock rather than the execution's `Clock`.
+    """
+
+    __slots__ = ("deadline", "steps")
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.deadline = time.monotonic() + EVALUATION_SECONDS
+
+    def __call__(self, expression: Any, input: Any, environment: Any) -> None:
+        self.steps += 1
+        if not self.steps & 1023 and time.monotonic() > self.deadline:
+            raise _FunctionError(f"the expression ran longer than {EVALUATION_SECONDS:g} seconds")
 
 
 class _FunctionError(Exception):

@@ -506,3 +506,13 @@ def test_a_branch_takes_the_query_language_of_the_machine_not_its_own() -> None:
     assert any("state 'P' Branches[0]: field QueryLanguage: set it at the top level" in p for p in found), (
         found
     )
+
+
+def test_a_runaway_expression_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hexad.runtime.workflows import expressions
+
+    monkeypatch.setattr(expressions, "EVALUATION_SECONDS", 0.2)
+    endless = "{% ($f := function($x){ $f($x + 1) }; $f(1)) %}"
+    result = run_local(jsonata({"Loop": {"Type": "Pass", "Output": endless, "End": True}}), {})
+    assert result.error == "States.QueryEvaluationError"
+    assert "ran longer than 0.2 seconds" in (result.cause or "")
