@@ -88,8 +88,9 @@ class PostgresDatabase:
             options += f" -c search_path={schema}"
         if not synchronous_commit:
             options += " -c synchronous_commit=off"
+        # single statements from the event loop rarely overlap: a smaller pool keeps connections for others
         self._open_relaxed: Callable[[], PostgresDatabase] = lambda: PostgresDatabase(
-            url, schema=schema, min_size=min_size, max_size=max_size, lock_timeout_ms=lock_timeout_ms,
+            url, schema=schema, min_size=1, max_size=max(2, max_size // 2), lock_timeout_ms=lock_timeout_ms,
             connect_timeout=connect_timeout, synchronous_commit=False,
         )  # fmt: skip
         self._relaxed: PostgresDatabase | None = None
@@ -158,7 +159,7 @@ class PostgresDatabase:
         For single statements in autocommit whose loss in a server crash is harmless (a receive or a
         delete of a queue message that comes undone makes it visible again): one round trip each,
         where `transaction(durable=False)` needs four (`BEGIN`, `SET LOCAL`, the statement, `COMMIT`).
-        Opened on first use, closed with this one.
+        Opened on first use (half this pool's size), closed with this one.
         """
         if self._relaxed is None:
             self._relaxed = self._open_relaxed()
