@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -32,8 +31,8 @@ from hexad.agents.findings import open_finding_store
 from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings
 from hexad.runtime.clock import SystemClock
-from tests.support.postgres import SERVER_URL
-from tests.support.services import free_port, require_service, unique_name
+from tests.support.postgres import fresh_database_url
+from tests.support.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = secrets.token_urlsafe(48)
@@ -148,13 +147,8 @@ def test_an_event_put_through_one_api_process_reaches_a_client_of_another(
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    require_service("postgres")
-    name = unique_name("hexad_live")
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_database_url("hexad_live") as url:
+        yield url
 
 
 @pytest.mark.slow

@@ -20,19 +20,13 @@ from typer.testing import CliRunner
 
 from hexad.cli.app import app
 from hexad.errors import ConfigError
-from tests.support.postgres import SERVER_URL
-from tests.support.services import require_service, unique_name
+from tests.support.postgres import fresh_database_url
 
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    require_service("postgres")
-    name = unique_name("hexad_demo")
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_database_url("hexad_demo") as url:
+        yield url
 
 
 @pytest.mark.slow

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -17,7 +19,7 @@ import pytest
 from hexad.adapters.postgres.database import PostgresDatabase
 from tests.support.services import require_service, unique_name
 
-__all__ = ["PostgresSchema", "postgres_schema", "session_database_url"]
+__all__ = ["PostgresSchema", "fresh_database_url", "postgres_schema", "session_database_url"]
 
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 _lock = threading.Lock()
@@ -70,3 +72,16 @@ def postgres_schema(request: pytest.FixtureRequest) -> PostgresSchema:
     schema = PostgresSchema(session_database_url(), unique_name("t"))
     request.addfinalizer(schema.close)
     return schema
+
+
+@contextmanager
+def fresh_database_url(prefix: str) -> Iterator[str]:
+    """A new, empty database of its own (for processes that migrate it), dropped afterwards."""
+    require_service("postgres")
+    name = unique_name(prefix)
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        _drop(name)
