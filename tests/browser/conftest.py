@@ -30,6 +30,7 @@ from hexad.demo.run import ADMIN_EMAIL
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "Browser-Tests-2026!"
+SECOND_ADMIN = "ops@hexad.local"
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -70,11 +71,14 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 24
 
 
 def _users(home: Path) -> tuple[str, str]:
-    """The demo admin's one-time password (reset, as the demo printed it once), a viewer, an MFA user."""
+    """The demo admin's one-time password (reset, as the demo printed it once), a viewer, a second
+    admin with a set password, an MFA user."""
     pool = user_pool(load_settings(home=home))
     admin_password = pool.reset_password(ADMIN_EMAIL)
     viewer, once = pool.add("viewer@hexad.local", "Read only", ["viewer"])
     pool.change_password(viewer.id, once, PASSWORD)
+    second, once = pool.add(SECOND_ADMIN, "Second administrator", ["admin"])  # independent of test order
+    pool.change_password(second.id, once, PASSWORD)
     manager, once = pool.add("mfa@hexad.local", "Service manager", ["service_manager"])
     pool.change_password(manager.id, once, PASSWORD)
     secret = new_secret()

@@ -4,17 +4,23 @@ findings inbox acting live, a contract upload, a workflow approval and what a vi
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pyotp
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from hexad.config import load_settings
+from hexad.demo.context import REFERENCE_DATE
 from hexad.demo.run import ADMIN_EMAIL
-from tests.browser.conftest import PASSWORD, Dashboard, sign_in
+from tests.browser.conftest import PASSWORD, SECOND_ADMIN, Dashboard, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -212,3 +218,157 @@ def test_a_viewer_sees_no_admin_actions(browser: Browser, dashboard: Dashboard) 
     expect(page.get_by_text("Could not load this").first).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Your role does not include this").first).to_be_visible()
     page.close()
+
+
+def _api(page: Page, path: str, csv: str | None = None) -> Any:
+    """A GET (or a CSV upload) through the signed-in page's own token; the JSON answer and status."""
+    script = """async ([path, csv]) => {
+        const headers = { Authorization: `Bearer ${sessionStorage.getItem("hexad.access")}` };
+        const form = new FormData();
+        if (csv !== null) form.append("file", new Blob([csv], { type: "text/csv" }), "tickets.csv");
+        const init = csv === null ? { headers } : { method: "POST", body: form, headers };
+        const response = await fetch(path, init);
+        return { status: response.status, body: await response.json() };
+    }"""
+    return page.evaluate(script, [path, csv])
+
+
+def test_a_status_change_in_one_browser_shows_in_the_others(
+    browser: Browser, dashboard: Dashboard, screenshots: Path
+) -> None:
+    watcher = sign_in(browser, dashboard, SECOND_ADMIN)  # each sign-in is its own browser context
+    overview = sign_in(browser, dashboard, "viewer@hexad.local")
+    actor = sign_in(browser, dashboard, SECOND_ADMIN)
+    watcher.get_by_role("navigation").get_by_role("link", name=re.compile("^Findings")).click()
+    badge = watcher.get_by_test_id("open-findings-count")
+    expect(badge).to_have_text(re.compile(r"^\d+$"))
+    expect(watcher.get_by_role("table", name="Findings")).to_be_visible()
+    open_before = int(badge.inner_text())
+    resolved_before = int(watcher.get_by_test_id("count-resolved").inner_text())
+    actor.goto(dashboard.url + "findings?status=open")
+    actor.get_by_role("table", name="Findings").get_by_role("link").first.click()
+    detail = actor.get_by_role("article", name="Finding detail")
+    expect(detail.get_by_role("button", name="Resolve")).to_be_visible()
+    selected = actor.get_by_role("table", name="Findings").locator("tr.selected")
+    agent = selected.locator("td").nth(2).inner_text().strip().lower()
+    stand = overview.get_by_test_id(f"stand-{agent}-resolved")
+    expect(stand).to_have_text(re.compile(r"^\d+$"), timeout=30_000)
+    agent_resolved = int(stand.inner_text())
+    for page in (watcher, overview):  # subscribed before the change, or they could miss its event
+        expect(page.get_by_text("Live", exact=True)).to_be_visible(timeout=15_000)
+    detail.get_by_role("button", name="Resolve").click()
+    expect(detail.get_by_text("resolved", exact=True)).to_be_visible()
+    expect(badge).to_have_text(str(open_before - 1), timeout=15_000)
+    expect(watcher.get_by_test_id("count-resolved")).to_have_text(str(resolved_before + 1), timeout=15_000)
+    expect(stand).to_have_text(str(agent_resolved + 1), timeout=15_000)
+    expect(overview.get_by_test_id("open-findings-count")).to_have_text(str(open_before - 1))
+    for page in (watcher, overview, actor):
+        page.close()
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".docx"])
+def test_pdf_and_docx_contracts_show_their_highlighted_source_text(
+    browser: Browser, dashboard: Dashboard, screenshots: Path, suffix: str
+) -> None:
+    document = sorted((dashboard.home / "demo-data" / "contracts").glob(f"CT-*{suffix}"))[0]
+    page = sign_in(browser, dashboard, SECOND_ADMIN)
+    page.get_by_role("navigation").get_by_role("link", name="Contracts").click()
+    page.get_by_label(re.compile(r"^Contract document \(")).set_input_files(str(document))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status").filter(has_text="stored")).to_be_visible(timeout=60_000)
+    detail = page.get_by_test_id("contract-detail")
+    expect(detail.get_by_role("heading", name=re.compile(document.stem))).to_be_visible()
+    text = detail.get_by_test_id("contract-text")
+    expect(text).to_contain_text(document.stem)
+    expect(text.locator("mark").first).to_be_visible()
+    field = detail.get_by_role("button", name="Effective date")
+    field.click()
+    expect(field).to_have_attribute("aria-pressed", "true")
+    focused = text.locator("mark[style*='outline']")
+    expect(focused).to_have_count(1)
+    expect(focused).to_have_attribute("title", re.compile("Effective date"))
+    if suffix == ".docx":
+        page.screenshot(path=str(screenshots / "contract-docx.png"), full_page=True)
+    page.close()
+
+
+def test_the_overview_shows_precision_per_agent(browser: Browser, dashboard: Dashboard) -> None:
+    page = sign_in(browser, dashboard, SECOND_ADMIN)
+    quality = _api(page, "/api/v1/agents/quality")["body"]
+    assert quality["ground_truth"] is True
+    cpi = [item for item in quality["items"] if item["agent"] == "cpi"]
+    found, correct = sum(i["found"] for i in cpi), sum(i["correct"] for i in cpi)
+    expect(page.get_by_test_id("precision-cpi")).to_have_text(f"{100 * correct / found:.1f}%", timeout=30_000)
+    table = page.get_by_role("table", name="Precision and recall per agent and kind")
+    expect(table.get_by_role("row")).to_have_count(len(quality["items"]) + 1)
+    for item in quality["items"]:
+        expect(table).to_contain_text(item["kind"].replace("_", " ").capitalize())
+    page.close()
+
+
+# last: its ticket import wakes the agents, which may change findings other tests count
+def test_the_route_map_is_drawn_from_coordinates(
+    browser: Browser, dashboard: Dashboard, screenshots: Path
+) -> None:
+    page = sign_in(browser, dashboard, SECOND_ADMIN)
+    _import_onsite_tickets(page, dashboard)
+    page.get_by_role("navigation").get_by_role("link", name="Resources").click()
+    plan = _api(page, "/api/v1/routes")["body"]
+    stops = [stop for route in plan["routes"] for stop in route["stops"]]
+    assert len(stops) >= 3
+    drawn = page.get_by_test_id("route-stop")
+    expect(drawn).to_have_count(len(stops), timeout=60_000)
+    first = plan["routes"][0]["stops"][0]
+    drawn.first.focus()
+    status = page.get_by_role("status").filter(has_text="stop 1:")
+    expect(status).to_contain_text(f"window {first['window_start']}–{first['window_end']}")
+    expect(status).to_contain_text(f"arrives {first['arrival']}")
+    expect(page.get_by_role("list", name="Route legend")).to_contain_text("numbered stop")
+    expect(page.get_by_test_id("route-scale")).to_have_text(re.compile(r"^[\d.]+ km$"))
+    _assert_to_scale(page, plan)
+    page.screenshot(path=str(screenshots / "resources.png"), full_page=True)
+    page.close()
+
+
+def _assert_to_scale(page: Page, plan: dict[str, Any]) -> None:
+    """Each drawn leg's length over the scale bar's matches its drive km (within 2%)."""
+    centres = (
+        page.get_by_test_id("route-stop")
+        .locator("circle")
+        .evaluate_all(
+            "(circles) => circles.map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))])"
+        )
+    )
+    bar = page.get_by_test_id("route-scale").locator("xpath=..").locator("line").first
+    bar_px = float(bar.get_attribute("x2") or 0) - float(bar.get_attribute("x1") or 0)
+    px_per_km = bar_px / float((page.get_by_test_id("route-scale").text_content() or "").split()[0])
+    at = 0
+    for route in plan["routes"]:
+        stops = route["stops"]
+        for n in range(1, len(stops)):
+            (x1, y1), (x2, y2) = centres[at + n - 1], centres[at + n]
+            drawn_km = math.hypot(x2 - x1, y2 - y1) / px_per_km
+            assert drawn_km == pytest.approx(stops[n]["drive_km"], rel=0.03, abs=0.1)
+        at += len(stops)
+
+
+def _import_onsite_tickets(page: Page, dashboard: Dashboard) -> None:
+    """Open on-site tickets at the four sites nearest a technician's home, imported through the API
+    (the 20-client demo leaves none open for the next day)."""
+    engine = sa.create_engine(load_settings(home=dashboard.home).effective_database_url)
+    with engine.connect() as conn:
+        homes = conn.execute(sa.text("SELECT home_latitude, home_longitude FROM technicians")).all()
+        sites = conn.execute(sa.text("SELECT site_id, client_id, latitude, longitude FROM sites")).all()
+    engine.dispose()
+
+    def nearest_home(site: Any) -> float:
+        return min((site.latitude - lat) ** 2 + (site.longitude - lon) ** 2 for lat, lon in homes)
+
+    opened = (REFERENCE_DATE - pd.Timedelta(days=1)).strftime("%Y-%m-%dT08:00:00Z")
+    rows = "".join(
+        f"TK-MAP-{n},{site.client_id},{site.site_id},Replace switch,high,true,1.5,{opened},open\n"
+        for n, site in enumerate(sorted(sites, key=nearest_home)[:4])
+    )
+    header = "ticket_id,client_id,site_id,summary,priority,onsite,estimated_hours,opened_at,status\n"
+    imported = _api(page, "/api/v1/imports", header + rows)
+    assert imported["status"] == 201, imported
