@@ -29,6 +29,7 @@ __all__ = [
     "jsonata_bindings",
     "jsonata_output",
     "jsonata_value",
+    "number_field",
     "value_sizes",
 ]
 

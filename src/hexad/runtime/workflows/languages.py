@@ -23,7 +23,10 @@ __all__ = [
     "LANGUAGES",
     "assigned_names",
     "check_assign",
+    "check_condition",
     "check_jsonata_values",
+    "jsonata_extra",
+    "jsonpath_extra",
 ]
 
 LANGUAGES = ("JSONPath", "JSONata")
@@ -76,24 +79,22 @@ def assigned_names(states: dict[str, Any]) -> set[str]:
     """Every variable the states of one scope assign (state, Choice rules, Catch rules)."""
     names: set[str] = set()
     for state in states.values():
-        if not isinstance(state, dict):
-            continue
-        holders = [state]
-        holders += (
-            [r for r in state.get("Choices", []) if isinstance(r, dict)]
-            if isinstance(state.get("Choices"), list)
-            else []
-        )
-        holders += (
-            [r for r in state.get("Catch", []) if isinstance(r, dict)]
-            if isinstance(state.get("Catch"), list)
-            else []
-        )
-        for holder in holders:
+        for holder in _assign_holders(state):
             assign = holder.get("Assign")
             if isinstance(assign, dict):
                 names.update(key[:-2] if key.endswith(".$") else key for key in assign)
     return names
+
+
+def _assign_holders(state: Any) -> list[dict[str, Any]]:
+    if not isinstance(state, dict):
+        return []
+    holders = [state]
+    for field in ("Choices", "Catch"):
+        rules = state.get(field)
+        if isinstance(rules, list):
+            holders += [rule for rule in rules if isinstance(rule, dict)]
+    return holders
 
 
 Report = Callable[[str, str], None]
