@@ -20,10 +20,12 @@ from hexad.runtime.workflows.expressions import (
     is_expression,
 )
 from hexad.runtime.workflows.failures import StateFailure
-from hexad.runtime.workflows.processing import apply_template
+from hexad.runtime.workflows.processing import apply_template, read_value
 from hexad.runtime.workflows.variables import ASSIGN_LIMIT_BYTES, VALUE_LIMIT_BYTES, current_scope
 
 __all__ = [
+    "NON_NEGATIVE",
+    "POSITIVE_INTEGER",
     "Assigned",
     "evaluate_assign",
     "jsonata_bindings",
@@ -36,6 +38,8 @@ __all__ = [
 Assigned = tuple[dict[str, Any], dict[str, int]]
 _MISSING: Any = object()
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+POSITIVE_INTEGER = (lambda value: isinstance(value, int) and value > 0, "a positive integer")
+NON_NEGATIVE = (lambda value: value >= 0, "a number >= 0")
 
 
 def jsonata_bindings(
@@ -68,22 +72,23 @@ def jsonata_value(value: Any, bindings: Mapping[str, Any], name: str, field: str
 def number_field(
     state: Mapping[str, Any],
     field: str,
-    read: Callable[[str, str], Any],
-    bindings: Mapping[str, Any] | None,
+    at: tuple[Any, Any, Mapping[str, Any] | None],
     name: str,
     accept: tuple[Callable[[Any], bool], str],
 ) -> float | None:
     """A numeric field given as a literal, a `{% %}` expression (JSONata) or a `<field>Path` (JSONPath).
 
-    `read(path, field)` reads a path; a value `accept[0]` refuses fails the state, saying `accept[1]`.
+    `at` is (data, context object, JSONata bindings or None); a value `accept[0]` refuses fails the
+    state, saying `accept[1]`.
     """
+    data, context, bindings = at
     if bindings is not None and field in state:
         value = jsonata_value(state[field], bindings, name, field)
         error, where = "States.QueryEvaluationError", field
     elif field in state:
         return float(state[field])
     elif f"{field}Path" in state:
-        value = read(state[f"{field}Path"], f"{field}Path")
+        value = read_value(state[f"{field}Path"], data, context, name, f"{field}Path")
         error, where = "States.Runtime", f"{field}Path"
     else:
         return None

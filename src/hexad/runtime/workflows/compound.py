@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from hexad.runtime.workflows.assign import (
+    NON_NEGATIVE,
     evaluate_assign,
     jsonata_bindings,
     jsonata_output,
@@ -98,21 +99,9 @@ async def run_parallel(
     return _finish(run, name, state, data, result, context, key)
 
 
-_NON_NEGATIVE = (lambda value: value >= 0, "a number >= 0")
-
-
-def _number(
-    state: dict[str, Any], field: str, data: Any, context: Any, name: str, bindings: Any
-) -> float | None:
-    def read(path: str, where: str) -> Any:
-        return read_value(path, data, context, name, where)
-
-    return number_field(state, field, read, bindings, name, _NON_NEGATIVE)
-
-
 def _tolerated(state: dict[str, Any], data: Any, context: Any, name: str, count: int, bindings: Any) -> int:
-    allowed = _number(state, "ToleratedFailureCount", data, context, name, bindings)
-    percent = _number(state, "ToleratedFailurePercentage", data, context, name, bindings)
+    allowed = number_field(state, "ToleratedFailureCount", (data, context, bindings), name, NON_NEGATIVE)
+    percent = number_field(state, "ToleratedFailurePercentage", (data, context, bindings), name, NON_NEGATIVE)
     limits = [int(allowed)] if allowed is not None else []
     if percent is not None:
         limits.append(math.floor(count * percent / 100.0))
@@ -126,7 +115,8 @@ async def run_map(
     context = run.context(name, run.host.now())
     bindings = jsonata_bindings(data, context) if run.jsonata(state) else None
     effective, items = _items(state, data, context, name, bindings)
-    concurrency = int(_number(state, "MaxConcurrency", effective, context, name, bindings) or 0)
+    at = (effective, context, bindings)
+    concurrency = int(number_field(state, "MaxConcurrency", at, name, NON_NEGATIVE) or 0)
     tolerated = _tolerated(state, effective, context, name, len(items), bindings)
     processor: dict[str, Any] = state.get("ItemProcessor") or state["Iterator"]
     selector = _Selector(state.get("ItemSelector", state.get("Parameters")), bindings is not None, data)

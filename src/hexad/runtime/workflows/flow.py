@@ -8,13 +8,12 @@ Either may `Assign` variables (not Succeed and Fail); the values take effect whe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from hexad.runtime.workflows.assign import evaluate_assign, jsonata_bindings, jsonata_output, jsonata_value
 from hexad.runtime.workflows.choice import evaluate_rule, parse_timestamp
 from hexad.runtime.workflows.failures import StateFailure
-from hexad.runtime.workflows.interpreter import Execution, to_json
+from hexad.runtime.workflows.interpreter import Execution, iso_time, to_json
 from hexad.runtime.workflows.intrinsics import IntrinsicError, evaluate_intrinsic, is_intrinsic
 from hexad.runtime.workflows.processing import (
     apply_template,
@@ -25,10 +24,6 @@ from hexad.runtime.workflows.processing import (
 )
 
 __all__ = ["run_choice", "run_fail", "run_pass", "run_succeed", "run_wait"]
-
-
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def run_pass(
@@ -190,7 +185,7 @@ async def run_wait(
             deadline = _jsonata_deadline(run, name, state, bindings)
         else:
             deadline = _wait_deadline(run, name, state, effective, context)
-        run.record("WaitStateScheduled", {"name": name, "until": _iso(deadline)}, "w" + key, deadline)
+        run.record("WaitStateScheduled", {"name": name, "until": iso_time(deadline)}, "w" + key, deadline)
     await run.sleep(float(deadline))
     if jsonata:
         run.stage(key, evaluate_assign(state, name, "Assign", bindings=bindings))

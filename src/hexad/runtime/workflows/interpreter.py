@@ -30,7 +30,7 @@ from hexad.runtime.workflows.processing import (
 )
 from hexad.runtime.workflows.variables import Scope, current_scope, enter_scope, leave_scope
 
-__all__ = ["DATA_LIMIT_BYTES", "Execution", "to_json"]
+__all__ = ["DATA_LIMIT_BYTES", "Execution", "iso_time", "to_json"]
 
 DATA_LIMIT_BYTES = 262_144
 _YIELD_EVERY = 64
@@ -53,7 +53,8 @@ def to_json(value: Any) -> str:
     return _ENCODE(value)
 
 
-def _iso(seconds: float) -> str:
+def iso_time(seconds: float) -> str:
+    """Seconds since the epoch as Step Functions writes times (`2026-01-01T00:00:00.000Z`)."""
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -83,7 +84,7 @@ class Execution:
         self._steps = 0
         start = host.now() if start_time is None else start_time
         self._context = {
-            "Execution": {"Id": execution_id, "Input": input, "Name": name, "StartTime": _iso(start)},
+            "Execution": {"Id": execution_id, "Input": input, "Name": name, "StartTime": iso_time(start)},
             "StateMachine": {"Id": state_machine, "Name": state_machine.rsplit(":", 1)[-1]},
         }
 
@@ -147,7 +148,7 @@ class Execution:
     def context(self, name: str, entered: float, retry: int = 0, **extra: Any) -> dict[str, Any]:
         """The context object (`$$`) for a state."""
         context = dict(self._context)
-        context["State"] = {"Name": name, "EnteredTime": _iso(entered), "RetryCount": retry}
+        context["State"] = {"Name": name, "EnteredTime": iso_time(entered), "RetryCount": retry}
         context.update(extra)
         return context
 
@@ -228,7 +229,7 @@ class Execution:
         deadline = self.host.now() + seconds
         self.memo[key] = deadline
         self.pending.append(
-            Event("RetryScheduled", self.host.now(), {"until": _iso(deadline)}, key, deadline)
+            Event("RetryScheduled", self.host.now(), {"until": iso_time(deadline)}, key, deadline)
         )
         return deadline
 

@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 from hexad.runtime.workflows.assign import (
+    POSITIVE_INTEGER,
     evaluate_assign,
     jsonata_bindings,
     jsonata_output,
@@ -25,7 +26,6 @@ from hexad.runtime.workflows.processing import (
     apply_template,
     input_path,
     output_path,
-    read_value,
     state_result_path,
 )
 
@@ -59,18 +59,6 @@ async def run_task(
     return output_path(state, output, context, name), state.get("Next")
 
 
-_POSITIVE_INT = (lambda value: isinstance(value, int) and value > 0, "a positive integer")
-
-
-def _seconds(
-    state: dict[str, Any], field: str, data: Any, context: Any, name: str, bindings: Any
-) -> float | None:
-    def read(path: str, where: str) -> Any:
-        return read_value(path, data, context, name, where)
-
-    return number_field(state, field, read, bindings, name, _POSITIVE_INT)
-
-
 def _payload(run: Execution, state: dict[str, Any], effective: Any, context: Any, name: str) -> Any:
     """What the resource gets: Parameters (JSONPath) or Arguments (JSONata) applied, else the input."""
     if run.jsonata(state):
@@ -98,8 +86,9 @@ async def _attempt(
     context = run.context(name, run.host.now(), number, **({"Task": {"Token": token}} if token else {}))
     try:
         bindings = jsonata_bindings(effective, context) if run.jsonata(state) else None
-        timeout = _seconds(state, "TimeoutSeconds", effective, context, name, bindings)
-        heartbeat = _seconds(state, "HeartbeatSeconds", effective, context, name, bindings)
+        at = (effective, context, bindings)
+        timeout = number_field(state, "TimeoutSeconds", at, name, POSITIVE_INTEGER)
+        heartbeat = number_field(state, "HeartbeatSeconds", at, name, POSITIVE_INTEGER)
         payload = _payload(run, state, effective, context, name)
         call = TaskCall(base, name, run.execution_id, token, context)
         if waits:
