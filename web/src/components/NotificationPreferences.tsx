@@ -129,7 +129,7 @@ export function NotificationPreferences({ initial, muted, onSaved }: { initial: 
         <legend>Digest (mail and chat; the bell is never held)</legend>
         <label>
           Digest
-          <select value={draft.digest} onChange={(e) => set({ digest: e.target.value as Preferences["digest"] })}>
+          <select aria-label="Digest" value={draft.digest} onChange={(e) => set({ digest: e.target.value as Preferences["digest"] })}>
             <option value="off">Off: send each notification</option>
             <option value="daily">Daily</option>
             <option value="weekly">Weekly</option>
@@ -138,7 +138,7 @@ export function NotificationPreferences({ initial, muted, onSaved }: { initial: 
         {draft.digest !== "off" && (
           <label>
             At
-            <select value={draft.digest_hour} onChange={(e) => set({ digest_hour: Number(e.target.value) })}>
+            <select aria-label="Digest at" value={draft.digest_hour} onChange={(e) => set({ digest_hour: Number(e.target.value) })}>
               {Array.from({ length: 24 }, (_, h) => (
                 <option key={h} value={h}>{`${String(h).padStart(2, "0")}:00`}</option>
               ))}
@@ -148,7 +148,7 @@ export function NotificationPreferences({ initial, muted, onSaved }: { initial: 
         {draft.digest === "weekly" && (
           <label>
             On
-            <select value={draft.digest_weekday} onChange={(e) => set({ digest_weekday: Number(e.target.value) })}>
+            <select aria-label="Digest on" value={draft.digest_weekday} onChange={(e) => set({ digest_weekday: Number(e.target.value) })}>
               {WEEKDAYS.map((day, i) => (
                 <option key={day} value={i}>
                   {day}
