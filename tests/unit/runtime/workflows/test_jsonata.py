@@ -516,3 +516,29 @@ def test_a_runaway_expression_is_stopped(monkeypatch: pytest.MonkeyPatch) -> Non
     result = run_local(jsonata({"Loop": {"Type": "Pass", "Output": endless, "End": True}}), {})
     assert result.error == "States.QueryEvaluationError"
     assert "ran longer than 0.2 seconds" in (result.cause or "")
+
+
+def test_timeout_and_heartbeat_seconds_from_expressions() -> None:
+    definition = jsonata(
+        {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "ask.waitForTaskToken",
+                "Arguments": {"token": "{% $states.context.Task.Token %}"},
+                "TimeoutSeconds": "{% $states.input.hours * 3600 %}",
+                "HeartbeatSeconds": "{% $states.input.beat %}",
+                "End": True,
+            }
+        }
+    )
+    tokens: list[str] = []
+    result = run_local(
+        definition, {"hours": 2, "beat": 600}, resources={"ask": lambda p: tokens.append(p["token"])}
+    )
+    assert result.error == "States.HeartbeatTimeout"
+    assert len(tokens) == 1 and tokens[0]
+    scheduled = result.events("TaskScheduled")[0]["details"]
+    assert (scheduled["timeoutInSeconds"], scheduled["heartbeatInSeconds"]) == (7200, 600)
+    assert run_local(definition, {"hours": 0, "beat": 1}, resources={"ask": lambda p: None}).error == (
+        "States.QueryEvaluationError"
+    )
