@@ -280,11 +280,13 @@ class Execution:
     async def branch(self, machine: Mapping[str, Any], data: Any, scope: str) -> Any:
         """One Parallel branch or Map iteration, counted as a running branch for the virtual clock."""
         self.host.busy(1)
-        token = enter_scope(Scope(current_scope()))
+        inner = Scope(current_scope())
+        token = enter_scope(inner)
         try:
             return await self.run_machine(machine, data, scope)
         finally:
             leave_scope(token)
+            inner.close()
             self.host.busy(-1)
 
 

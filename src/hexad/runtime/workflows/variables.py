@@ -40,13 +40,23 @@ _RESERVED = frozenset({"states"})
 _PATH = re.compile(r"^\$([^\W\d]\w*)(.*)$", re.DOTALL)
 
 
+class _Ledger:
+    """The bytes held by every live scope of one execution (the 10 MiB limit is per execution)."""
+
+    __slots__ = ("bytes",)
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+
 class Scope:
     """The variables one branch of an execution can see: its own, then its parents' (read-only)."""
 
-    __slots__ = ("parent", "sizes", "values")
+    __slots__ = ("ledger", "parent", "sizes", "values")
 
     def __init__(self, parent: Scope | None = None) -> None:
         self.parent = parent
+        self.ledger: _Ledger = parent.ledger if parent is not None else _Ledger()
         self.values: dict[str, Any] = {}
         self.sizes: dict[str, int] = {}
 
@@ -67,21 +77,21 @@ class Scope:
         merged.update(self.values)
         return merged
 
-    def total(self) -> int:
-        """The bytes held by the variables of this scope and the scopes around it."""
-        own = sum(self.sizes.values())
-        return own + (self.parent.total() if self.parent is not None else 0)
-
     def assign(self, values: Mapping[str, Any], sizes: Mapping[str, int], state: str) -> None:
         """Make a state's assignments take effect, enforcing the 10 MiB limit on all variables."""
         grown = sum(sizes.values()) - sum(self.sizes.get(name, 0) for name in values)
-        if grown > 0 and self.total() + grown > TOTAL_LIMIT_BYTES:
+        if grown > 0 and self.ledger.bytes + grown > TOTAL_LIMIT_BYTES:
             raise StateFailure(
                 "States.DataLimitExceeded",
                 f"The state '{state}' would store more than {TOTAL_LIMIT_BYTES} bytes of variables.",
             )
+        self.ledger.bytes += grown
         self.values.update(values)
         self.sizes.update(sizes)
+
+    def close(self) -> None:
+        """A branch or iteration ended: its variables are gone and no longer count."""
+        self.ledger.bytes -= sum(self.sizes.values())
 
 
 _CURRENT: ContextVar[Scope] = ContextVar("hexad_workflow_scope")

@@ -305,3 +305,41 @@ def test_a_branch_cannot_assign_a_variable_of_the_outer_scope() -> None:
         "state 'Fan' Branches[0] > state 'B', field Assign.x: $x is a variable of an outer" in p
         for p in found
     )
+
+
+def test_the_10_mib_limit_counts_the_variables_of_parallel_branches_together() -> None:
+    def branch(n: int) -> dict[str, Any]:
+        states = {
+            f"B{n}S{i}": {
+                "Type": "Pass",
+                "Assign": {f"v{i}.$": "$.chunk"},
+                **({"Next": f"B{n}S{i + 1}"} if i < 20 else {"End": True}),
+            }
+            for i in range(21)
+        }
+        return {"StartAt": f"B{n}S0", "States": states}
+
+    fan = {"Fan": {"Type": "Parallel", "Branches": [branch(0), branch(1)], "End": True}}
+    result = run_local(machine(fan), {"chunk": "x" * 250_000})
+    assert result.error == "States.DataLimitExceeded"  # 2 x 21 x 250 kB > 10 MiB, though one branch fits
+
+    one = {"Fan": {"Type": "Parallel", "Branches": [branch(0)], "End": True}}
+    assert run_local(machine(one), {"chunk": "x" * 250_000}).status == "SUCCEEDED"
+
+
+def test_a_finished_iteration_releases_its_variables() -> None:
+    processor = {
+        "StartAt": "Keep",
+        "States": {"Keep": {"Type": "Pass", "Assign": {"mine.$": "$.c"}, "End": True}},
+    }
+    each = {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemSelector": {"c.$": "$.chunk"},
+        "MaxConcurrency": 1,
+        "ItemProcessor": processor,
+        "ResultPath": None,
+        "End": True,
+    }
+    result = run_local(machine({"Each": each}), {"chunk": "x" * 250_000, "items": list(range(60))})
+    assert result.status == "SUCCEEDED", result.cause  # 15 MB assigned in all, 250 kB at a time
