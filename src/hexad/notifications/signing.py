@@ -55,7 +55,8 @@ def verify_webhook(
         return False
     if abs(now - sent) > tolerance:
         return False
-    return hmac.compare_digest(sign_webhook(secret, sent, body), signature.strip())
+    # bytes, not str: compare_digest refuses non-ASCII text, and a forged signature may be anything
+    return hmac.compare_digest(sign_webhook(secret, sent, body).encode(), signature.strip().encode())
 
 
 def _b64(data: bytes) -> str:
@@ -82,7 +83,7 @@ class LinkSigner:
     def read(self, purpose: str, token: str, *, now: float) -> dict[str, Any]:
         """The data of a valid token for `purpose`; `InvalidLinkError` otherwise."""
         payload, _, mac = token.partition(".")
-        if not mac or not hmac.compare_digest(self._mac(payload), mac):
+        if not mac or not hmac.compare_digest(self._mac(payload).encode(), mac.encode()):
             raise InvalidLinkError("link: the token is not valid (altered or not made by this Hexad)")
         try:
             content = json.loads(_unb64(payload))

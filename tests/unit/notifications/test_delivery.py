@@ -11,7 +11,7 @@ from hexad.notifications.assembly import Notifications
 from hexad.notifications.errors import InvalidLinkError
 from hexad.notifications.retry import DeliveryPolicy
 from hexad.notifications.service import DEAD_LETTER_QUEUE
-from hexad.notifications.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_webhook
+from hexad.notifications.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, LinkSigner, verify_webhook
 from hexad.runtime.clock import ManualClock
 from tests.unit.notifications.conftest import WebhookPeer
 
@@ -68,6 +68,7 @@ async def test_webhook_deliveries_are_signed_and_verifiable(
     assert not verify_webhook(secret, signature, timestamp, request.body + b" ", now=clock.time())
     assert not verify_webhook("another secret", signature, timestamp, request.body, now=clock.time())
     assert not verify_webhook(secret, signature, timestamp, request.body, now=clock.time() + 301)
+    assert not verify_webhook(secret, "sïgnature", timestamp, request.body, now=clock.time())
 
 
 async def test_nothing_but_the_confirmation_reaches_a_pending_subscription(
@@ -184,3 +185,9 @@ def test_backoff_functions_go_from_the_minimum_to_the_maximum_delay() -> None:
         assert delays == sorted(delays), backoff
     linear = DeliveryPolicy(num_retries=3, min_delay=10, max_delay=30, backoff="linear")
     assert [linear.delay(r) for r in (1, 2, 3)] == [10, 20, 30]
+
+
+@pytest.mark.parametrize("token", ["payload.mäc", "päyload.mac", "only-a-payload", "."])
+def test_a_forged_link_token_is_refused_whatever_its_characters(token: str) -> None:
+    with pytest.raises(InvalidLinkError):
+        LinkSigner("s" * 40).read("confirm", token, now=0.0)
