@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from hexad.api.live_access import may_see
+from hexad.api.live_access import Viewer, row_of
 from hexad.api.security import Principal, verify_credential
 from hexad.errors import AuthenticationError, PatternError
 from hexad.runtime.bus import EventBus
@@ -66,6 +66,10 @@ class Subscription:
     pattern: Matcher
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=256))
     overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    viewer: Viewer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.viewer = Viewer(self.principal)
 
     def offer(self, event: dict[str, Any]) -> None:
         if self.overflowed.is_set():
@@ -118,8 +122,9 @@ class LiveHub:
                 await asyncio.sleep(self._poll)
 
     def _fan_out(self, event: dict[str, Any]) -> None:
+        row = row_of(event)
         for subscription in list(self._subscriptions):
-            if subscription.pattern.matches(event) and may_see(subscription.principal, event):
+            if subscription.viewer.sees(row, event) and subscription.pattern.matches(event):
                 subscription.offer(event)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from hexad.api.security import Principal
 
-__all__ = ["LIVE_EVENT_ACCESS", "EventAccess", "access_for", "is_admin", "may_see"]
+__all__ = ["LIVE_EVENT_ACCESS", "EventAccess", "Viewer", "access_for", "is_admin", "may_see", "row_of"]
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,34 @@ def is_admin(principal: Principal) -> bool:
     return principal.scopes is None and "admin" in principal.roles
 
 
+def row_of(event: Mapping[str, Any]) -> EventAccess | None:
+    """The table's row for an event (an EventBridge envelope); None when no row matches."""
+    return access_for(str(event.get("source", "")), str(event.get("detail-type", "")))
+
+
+class Viewer:
+    """One caller's side of the table: whether they hold a row's permissions is worked out once per
+    row and remembered (a connection's caller does not change), the owner check per event."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal, self._admin = principal, is_admin(principal)
+        self._rows: dict[EventAccess, bool] = {}
+
+    def sees(self, row: EventAccess | None, event: Mapping[str, Any]) -> bool:
+        """Whether this caller may receive `event`, whose row (`row_of(event)`) is `row`."""
+        if self._admin:
+            return True
+        if row is None:
+            return False
+        allowed = self._rows.get(row)
+        if allowed is None:
+            allowed = self._rows[row] = all(self.principal.may(p) for p in row.permissions)
+        if not allowed or row.owner is None:
+            return allowed
+        detail = event.get("detail")
+        return isinstance(detail, Mapping) and detail.get(row.owner) == self.principal.subject
+
+
 def may_see(principal: Principal, event: Mapping[str, Any]) -> bool:
     """Whether the live WebSocket may send `event` (an EventBridge envelope) to `principal`."""
-    if is_admin(principal):
-        return True
-    row = access_for(str(event.get("source", "")), str(event.get("detail-type", "")))
-    if row is None or not all(principal.may(permission) for permission in row.permissions):
-        return False
-    if row.owner is None:
-        return True
-    detail = event.get("detail")
-    return isinstance(detail, Mapping) and detail.get(row.owner) == principal.subject
+    return Viewer(principal).sees(row_of(event), event)
