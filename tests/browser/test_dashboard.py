@@ -326,7 +326,16 @@ def test_the_route_map_is_drawn_from_coordinates(
     expect(page.get_by_role("list", name="Route legend")).to_contain_text("numbered stop")
     expect(page.get_by_test_id("route-scale")).to_have_text(re.compile(r"^[\d.]+ km$"))
     _assert_to_scale(page, plan)
-    page.screenshot(path=str(screenshots / "resources.png"), full_page=True)
+    busiest = max(plan["routes"], key=lambda route: len(route["stops"]))
+    legend = (
+        page.get_by_role("list", name="Route legend").get_by_role("button").nth(plan["routes"].index(busiest))
+    )
+    legend.click()
+    expect(legend).to_have_attribute("aria-pressed", "true")
+    expect(drawn).to_have_count(len(busiest["stops"]))
+    _assert_to_scale(page, {"routes": [busiest]})
+    _wait_loaded(page)
+    page.screenshot(path=str(screenshots / "routes.png"), full_page=True)
     page.close()
 
 

@@ -22,7 +22,9 @@ interface Focused {
 
 export function RouteMap({ plan, names }: { plan: Schemas["RoutePlanOut"]; names: Record<string, string> }) {
   const [focused, setFocused] = useState<Focused>();
-  const routes = plan.routes;
+  const [only, setOnly] = useState<string>();
+  const colour = (route: Route) => PALETTE[plan.routes.indexOf(route) % PALETTE.length]!;
+  const routes = plan.routes.filter((r) => only === undefined || r.technician_id === only);
   const places = routes.flatMap((r) => [{ latitude: r.home_latitude, longitude: r.home_longitude }, ...r.stops]);
   const projection = fitProjection(places, WIDTH, HEIGHT, 36);
   const barKm = scaleBarKm(projection.pxPerKm, 120);
@@ -36,8 +38,8 @@ export function RouteMap({ plan, names }: { plan: Schemas["RoutePlanOut"]; names
         <desc id="route-desc">
           {routes.map((r) => `${who(r)}: ${r.stops.length} visits, ${r.distance_km.toFixed(1)} km`).join("; ")}
         </desc>
-        {routes.map((route, index) => {
-          const color = PALETTE[index % PALETTE.length]!;
+        {routes.map((route) => {
+          const color = colour(route);
           const home = projection.at({ latitude: route.home_latitude, longitude: route.home_longitude });
           const points = route.stops.map((stop) => projection.at(stop));
           const path = [`M ${home.x} ${home.y}`, ...points.map((p) => `L ${p.x} ${p.y}`), `L ${home.x} ${home.y}`].join(" ");
@@ -90,14 +92,25 @@ export function RouteMap({ plan, names }: { plan: Schemas["RoutePlanOut"]; names
       <div role="status" aria-live="polite" className="muted" style={{ fontSize: "0.8rem", minHeight: "1.2em" }}>
         {focused ? describe(focused) : "Hover over or tab to a stop for its times and window."}
       </div>
-      <ul aria-label="Route legend" style={{ listStyle: "none", padding: 0, display: "flex", flexWrap: "wrap", gap: 12, fontSize: "0.85rem", margin: "6px 0 0" }}>
-        {routes.map((r, i) => (
+      <ul aria-label="Route legend" style={{ listStyle: "none", padding: 0, display: "flex", flexWrap: "wrap", gap: 8, fontSize: "0.85rem", margin: "6px 0 0" }}>
+        {plan.routes.map((r) => (
           <li key={r.technician_id}>
-            <span aria-hidden="true" style={{ display: "inline-block", width: 12, height: 12, background: PALETTE[i % PALETTE.length], borderRadius: 3, marginRight: 4 }} />
-            {who(r)}: {r.stops.length} visits, {r.distance_km.toFixed(0)} km, home {r.back_home}
+            <button
+              className="link"
+              aria-pressed={only === r.technician_id}
+              title={only === r.technician_id ? "Show every route" : "Zoom to this route"}
+              onClick={() => {
+                setFocused(undefined);
+                setOnly(only === r.technician_id ? undefined : r.technician_id);
+              }}
+            >
+              <span aria-hidden="true" style={{ display: "inline-block", width: 12, height: 12, background: colour(r), borderRadius: 3, marginRight: 4 }} />
+              {who(r)}
+            </button>
+            : {r.stops.length} visits, {r.distance_km.toFixed(0)} km, home {r.back_home}
           </li>
         ))}
-        <li className="muted">■ home · ● numbered stop in visiting order</li>
+        <li className="muted">■ home · ● numbered stop in visiting order · pick a name to zoom to its route</li>
       </ul>
     </figure>
   );
