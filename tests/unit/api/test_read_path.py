@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hexad.api.app import create_app
+from hexad.api.read_cache import DataVersion, ReadCache
 from hexad.api.token_cache import VerifiedTokens
 from hexad.auth.ratelimit import Limit
 from hexad.auth.tokens import ACCESS_TOKEN_SECONDS, AccessClaims, TokenIssuer
@@ -152,3 +153,10 @@ def test_a_token_is_verified_once_and_the_cache_stays_bounded() -> None:
     assert checked == [first, second, third, first]
     with pytest.raises(AuthenticationError):
         tokens.verify(first[:-2] + "xx")
+
+
+def test_without_a_sqlite_file_nothing_is_cached() -> None:
+    for url in ("sqlite://", "postgresql+psycopg://hexad@localhost/never-connected"):
+        cache = ReadCache(DataVersion(sa.create_engine(url)))
+        first, second = cache.answer("k", lambda: b"1"), cache.answer("k", lambda: b"2")
+        assert (first, second) == (b"1", b"2")
