@@ -2,8 +2,8 @@
 // /notifications/mute?token=… mutes a subject. Both act once, when the page opens.
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { api, unwrap } from "../api/client";
-import { ErrorState, Loading } from "../components/states";
+import { api, ApiError, unwrap } from "../api/client";
+import { Loading } from "../components/states";
 
 type Outcome = { ok: true; text: string } | { ok: false; error: Error };
 
@@ -37,10 +37,29 @@ export function NotificationLink({ action }: { action: "confirm" | "mute" }) {
             <Link to="/settings/notifications">Notification settings</Link>
           </div>
         ) : (
-          <ErrorState error={outcome.error} />
+          <LinkFailed action={action} error={outcome.error} />
         )}
       </div>
     </>
+  );
+}
+
+function LinkFailed({ action, error }: { action: "confirm" | "mute"; error: Error }) {
+  const status = error instanceof ApiError ? error.status : 0;
+  const hint =
+    status === 403
+      ? "This link belongs to another user: sign in as them, or ask an administrator."
+      : status === 0
+        ? "The API did not answer. Is `hexad serve` running? Then open the link again."
+        : action === "confirm"
+          ? "Confirmation links expire after three days: subscribe again from notification settings for a new one."
+          : "Mute links expire after 30 days: mute the subject from a newer notification in the bell instead.";
+  return (
+    <div className="state error" role="alert">
+      <strong>This link did not work: {error.message}</strong>
+      <div>{hint}</div>
+      <Link to="/settings/notifications">Notification settings</Link>
+    </div>
   );
 }
 
