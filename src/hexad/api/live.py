@@ -13,10 +13,12 @@ that stops reading until its queue is full is disconnected with close code 1013 
 instead of slowing the others, also while a send to it is stuck on a full socket buffer.
 
 Protocol: the client connects to /api/v1/live and sends `{"token": "<access token, OIDC token or API
-key>", "pattern":
-{...}}` first (the token never appears in a URL, so never in access logs); the server answers
-`{"type": "subscribed"}` and then `{"type": "event", "event": {...}}` per match. A new
-`{"pattern": ...}` message replaces the subscription.
+key>", "pattern": {...}}` first (the token never appears in a URL, so never in access logs); the
+server answers `{"type": "subscribed"}` and then `{"type": "event", "event": {...}}` per match. A new
+`{"pattern": ...}` message replaces the subscription; a new `{"token": ...}` replaces the credential
+(answered with `{"type": "subscribed"}`). The credential is checked again every 30 s: once it has
+expired or been revoked the connection is closed with code 4401, so a client refreshes its access
+token and sends it before the old one runs out, or reconnects.
 """
 
 from __future__ import annotations
@@ -66,10 +68,15 @@ class Subscription:
     pattern: Matcher
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=256))
     overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    credential: str = field(default="", repr=False)
     viewer: Viewer = field(init=False)
 
     def __post_init__(self) -> None:
         self.viewer = Viewer(self.principal)
+
+    def authorize(self, principal: Principal, credential: str) -> None:
+        """From now on, send what `principal` (proved by `credential`) may see."""
+        self.principal, self.credential, self.viewer = principal, credential, Viewer(principal)
 
     def offer(self, event: dict[str, Any]) -> None:
         if self.overflowed.is_set():
@@ -83,8 +90,16 @@ class Subscription:
 class LiveHub:
     """Follows one bus's archive and hands each new event to the matching subscriptions."""
 
-    def __init__(self, bus: EventBus, *, bus_name: str = "default", poll_seconds: float = 0.2) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        bus_name: str = "default",
+        poll_seconds: float = 0.2,
+        recheck_seconds: float = 30.0,
+    ) -> None:
         self._bus, self._bus_name, self._poll = bus, bus_name, poll_seconds
+        self.recheck_seconds = recheck_seconds
         self._subscriptions: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -128,14 +143,21 @@ class LiveHub:
                 subscription.offer(event)
 
 
-async def _first_message(websocket: WebSocket) -> tuple[Principal, Matcher]:
+async def _first_message(websocket: WebSocket) -> tuple[Principal, str, Matcher]:
     """Authenticate (access or OIDC token, API key), read the first pattern; raises with a close code."""
     try:
         message = json.loads(await asyncio.wait_for(websocket.receive_text(), timeout=10))
-        principal = await verify_credential(websocket.app.state, str(message.get("token", "")))
-    except (AuthenticationError, ValueError, AttributeError, TimeoutError) as exc:
+        credential = str(message.get("token", ""))
+    except (ValueError, AttributeError, TimeoutError) as exc:
         raise _Close(CLOSE_UNAUTHENTICATED, f"authentication failed: {exc}") from None
-    return principal, _pattern(message)
+    return await _verify(websocket, credential), credential, _pattern(message)
+
+
+async def _verify(websocket: WebSocket, credential: str) -> Principal:
+    try:
+        return await verify_credential(websocket.app.state, credential)
+    except AuthenticationError as exc:
+        raise _Close(CLOSE_UNAUTHENTICATED, f"authentication failed: {exc}") from None
 
 
 def _pattern(message: Any) -> Matcher:
@@ -158,8 +180,9 @@ async def live(websocket: WebSocket) -> None:
     hub: LiveHub = websocket.app.state.live
     await websocket.accept()
     try:
-        principal, pattern = await _first_message(websocket)
+        principal, credential, pattern = await _first_message(websocket)
         subscription = hub.subscribe(principal, pattern, websocket.app.state.api_settings.live_queue_size)
+        subscription.credential = credential
     except _Close as close:
         await websocket.close(close.code, close.reason[:120])
         return
@@ -175,24 +198,31 @@ async def live(websocket: WebSocket) -> None:
 
 
 async def _pump(websocket: WebSocket, hub: LiveHub, subscription: Subscription) -> None:
-    """Send queued events and read pattern changes until the client leaves or falls behind."""
-    reader = asyncio.create_task(_read_patterns(websocket, hub, subscription))
+    """Send queued events, read the client's messages and recheck its credential until the client
+    leaves, falls behind or its credential lapses."""
+    controls = {
+        asyncio.create_task(_read_messages(websocket, subscription)),
+        asyncio.create_task(_recheck(websocket, subscription, hub.recheck_seconds)),
+    }
     try:
-        while not reader.done():
+        while not any(task.done() for task in controls):
             getter = asyncio.create_task(subscription.queue.get())
             overflow = asyncio.create_task(subscription.overflowed.wait())
             done, pending = await asyncio.wait(
-                {getter, overflow, reader}, return_when=asyncio.FIRST_COMPLETED
+                {getter, overflow, *controls}, return_when=asyncio.FIRST_COMPLETED
             )
-            for task in pending - {reader}:
+            for task in pending - controls:
                 task.cancel()
             if overflow in done:
                 raise _Close(CLOSE_TOO_SLOW, _TOO_SLOW)
             if getter in done:
                 await _send(websocket, subscription, getter.result())
-        reader.result()
+        for task in controls:
+            if task.done():
+                task.result()
     finally:
-        reader.cancel()
+        for task in controls:
+            task.cancel()
 
 
 async def _send(websocket: WebSocket, subscription: Subscription, event: dict[str, Any]) -> None:
@@ -207,8 +237,21 @@ async def _send(websocket: WebSocket, subscription: Subscription, event: dict[st
     send.result()
 
 
-async def _read_patterns(websocket: WebSocket, hub: LiveHub, subscription: Subscription) -> None:
+async def _read_messages(websocket: WebSocket, subscription: Subscription) -> None:
+    """A new pattern replaces the subscription's; a new token its credential (checked first)."""
     while True:
         message = json.loads(await websocket.receive_text())
-        subscription.pattern = _pattern(message)
-        _log.debug("live subscription changed its pattern")
+        if isinstance(message, dict) and "token" in message:
+            credential = str(message["token"])
+            subscription.authorize(await _verify(websocket, credential), credential)
+            await websocket.send_json({"type": "subscribed"})
+        if not isinstance(message, dict) or "pattern" in message:
+            subscription.pattern = _pattern(message)
+            _log.debug("live subscription changed its pattern")
+
+
+async def _recheck(websocket: WebSocket, subscription: Subscription, every: float) -> None:
+    """Close the connection (4401) once its credential has expired or been revoked."""
+    while True:
+        await asyncio.sleep(every)
+        await _verify(websocket, subscription.credential)

@@ -160,3 +160,43 @@ def test_a_client_that_stops_reading_is_dropped(app: FastAPI, client: TestClient
                 socket.receive_json()
                 received += 1
     assert closed.value.code == 1013
+
+
+def _closed_code(socket: WebSocketTestSession) -> int:
+    with pytest.raises(WebSocketDisconnect) as closed:
+        while True:
+            socket.receive_json()
+    return closed.value.code
+
+
+def test_a_connection_is_closed_once_its_access_token_expires(app: FastAPI, token_for: Headers) -> None:
+    app.state.live.recheck_seconds = 0.05
+    with TestClient(app) as client, _sockets(client, {"v": token_for("viewer")["Authorization"][7:]}) as on:
+        app.state.clock.advance(16 * 60)  # access tokens last 15 minutes
+        assert _closed_code(on["v"]) == 4401
+
+
+def test_a_fresh_token_sent_in_time_keeps_the_connection(app: FastAPI, token_for: Headers) -> None:
+    app.state.live.recheck_seconds = 0.05
+    with TestClient(app) as client, _sockets(client, {"v": token_for("viewer")["Authorization"][7:]}) as on:
+        app.state.clock.advance(10 * 60)
+        on["v"].send_json({"token": token_for("viewer")["Authorization"][7:]})
+        assert on["v"].receive_json() == {"type": "subscribed"}
+        app.state.clock.advance(10 * 60)  # the first token has expired, the second has not
+        entry = {"Source": "hexad.findings", "DetailType": "finding.status.changed", "Detail": {}}
+        client.post("/api/v1/events", json={"entries": [entry]}, headers=token_for("admin"))
+        assert on["v"].receive_json()["event"]["detail-type"] == "finding.status.changed"
+        on["v"].send_json({"token": "forged"})
+        assert _closed_code(on["v"]) == 4401
+
+
+def test_a_connection_is_closed_once_its_api_key_is_revoked(app: FastAPI, token_for: Headers) -> None:
+    app.state.live.recheck_seconds = 0.05
+    admin = token_for("admin")
+    with TestClient(app) as client:
+        created = client.post(
+            "/api/v1/apikeys", json={"name": "feed", "scopes": ["findings:read"]}, headers=admin
+        )
+        with _sockets(client, {"key": created.json()["api_key"]}) as on:
+            client.post(f"/api/v1/apikeys/{created.json()['key']['id']}/revoke", headers=admin)
+            assert _closed_code(on["key"]) == 4401
