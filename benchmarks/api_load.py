@@ -137,7 +137,9 @@ async def _generate(url: str, token: str, seconds: float, connections: int) -> d
     errors = 0
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, limits=limits) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    # A worker's first client read builds its profitability cache, which takes seconds on a busy machine.
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=120) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -173,8 +175,10 @@ def run_python(url: str, token: str, seconds: int, connections: int) -> dict[str
         "--connections",
         str(connections),
     ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"the load generator failed:\n{done.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
