@@ -8,10 +8,10 @@ other dashboard tabs and API processes follow it over the live WebSocket, and ru
   (only when the status really changes).
 - `finding.commented`: `finding_id, agent, kind, severity, status, comment_id, actor`.
 
-The event is put while the change's transaction is still open: when the put fails (raises, or the
-bus refuses the entry) the change rolls back and the caller gets the error, so no change is stored
-without being announced. (A commit failing after a successful put would announce a change that
-did not happen; readers reload the finding, so they see the truth.)
+The event is put right after the change commits; when the put fails (raises, or the bus refuses the
+entry) the change is undone (unless someone changed the finding in between) and the caller gets
+the error. No database transaction stays open across the put: the routes' database calls run on
+the event loop, and a write lock held while awaiting the bus would stall every other writer.
 """
 
 from __future__ import annotations
@@ -39,17 +39,25 @@ class FindingChanges:
 
     async def set_status(self, finding_id: str, status: str, actor: str) -> Finding:
         """Acknowledge, resolve or reopen a finding as `actor`; the change and its event or neither."""
-        with self._store.status_change(finding_id, status) as (before, after):
-            if before.status != after.status:
-                changed = {"old_status": before.status, "new_status": after.status, "actor": actor}
+        before, after = self._store.change_status(finding_id, status)
+        if before.status != after.status:
+            changed = {"old_status": before.status, "new_status": after.status, "actor": actor}
+            try:
                 await self._announce(STATUS_CHANGED, _identity(after) | changed)
+            except BaseException:
+                self._store.undo_status(before, after)
+                raise
         return after
 
     async def comment(self, finding_id: str, author: str, body: str) -> Comment:
         """Add `author`'s comment to a finding; the comment and its event or neither."""
-        with self._store.comment_added(finding_id, author, body) as (finding, comment):
-            added = {"status": finding.status, "comment_id": comment.id, "actor": author}
+        finding, comment = self._store.add_comment(finding_id, author, body)
+        added = {"status": finding.status, "comment_id": comment.id, "actor": author}
+        try:
             await self._announce(COMMENTED, _identity(finding) | added)
+        except BaseException:
+            self._store.delete_comment(comment.id)
+            raise
         return comment
 
     async def _announce(self, detail_type: str, detail: dict[str, Any]) -> None:

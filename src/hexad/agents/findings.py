@@ -11,8 +11,7 @@ from __future__ import annotations
 import builtins
 import json
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -175,16 +174,10 @@ class FindingStore:
 
     def set_status(self, finding_id: str, status: str) -> Finding:
         """Acknowledge, resolve or reopen a finding."""
-        with self.status_change(finding_id, status) as (_, after):
-            return after
+        return self.change_status(finding_id, status)[1]
 
-    @contextmanager
-    def status_change(self, finding_id: str, status: str) -> Iterator[tuple[Finding, Finding]]:
-        """Change a finding's status in a transaction that commits only if the `with` block succeeds.
-
-        Yields the finding before and after the change, so a caller can announce it before the
-        commit and let a failed announcement roll the change back.
-        """
+    def change_status(self, finding_id: str, status: str) -> tuple[Finding, Finding]:
+        """Set a finding's status; returns the finding before and after (one transaction)."""
         if status not in _STATUSES:
             raise ValidationError(f"status: expected one of {', '.join(_STATUSES)}, got {status!r}")
         now = self._now()
@@ -193,16 +186,27 @@ class FindingStore:
         with self._engine.begin() as conn:
             before = _locked(conn, finding_id)
             conn.execute(FINDINGS.update().where(FINDINGS.c.id == finding_id).values(**values))
-            yield before, _locked(conn, finding_id)
+            return before, _locked(conn, finding_id)
 
-    @contextmanager
-    def comment_added(self, finding_id: str, author: str, body: str) -> Iterator[tuple[Finding, Comment]]:
-        """Add a comment in a transaction that commits only if the `with` block succeeds."""
+    def undo_status(self, before: Finding, after: Finding) -> bool:
+        """Put back `before`'s status if the finding still has `after`'s; False when it moved on."""
+        still = (FINDINGS.c.id == after.id) & (FINDINGS.c.status == after.status)
+        values = {"status": before.status, "updated_at": before.updated_at, "resolved_at": before.resolved_at}
+        with self._engine.begin() as conn:
+            return bool(conn.execute(FINDINGS.update().where(still).values(**values)).rowcount)
+
+    def add_comment(self, finding_id: str, author: str, body: str) -> tuple[Finding, Comment]:
+        """Store `author`'s comment; returns the finding and the comment."""
         comment = Comment(uuid.uuid4().hex, finding_id, author, body, self._now())
         with self._engine.begin() as conn:
             finding = _locked(conn, finding_id)
             conn.execute(COMMENTS.insert().values(**comment.__dict__))
-            yield finding, comment
+        return finding, comment
+
+    def delete_comment(self, comment_id: str) -> None:
+        """Remove a comment (a comment whose announcement failed)."""
+        with self._engine.begin() as conn:
+            conn.execute(COMMENTS.delete().where(COMMENTS.c.id == comment_id))
 
     def comments(self, finding_id: str) -> builtins.list[Comment]:
         """A finding's comments, oldest first; `FindingNotFoundError` for an unknown finding."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,3 +119,24 @@ async def test_unknown_findings_are_refused_before_anything_is_announced(store: 
     with pytest.raises(FindingNotFoundError):
         await changes.comment("nope", "u-ann", "hello")
     assert bus.entries == []
+
+
+async def test_a_slow_announcement_holds_no_lock_over_other_changes(
+    store: FindingStore, finding: Finding
+) -> None:
+    """The event loop runs the routes' database calls: a change waiting on the bus must not keep
+    the database locked, or every other change in the process would wait for it."""
+    gate, slow, fast = asyncio.Event(), RecordingBus(), RecordingBus()
+
+    async def put_when_let_through(entries: Sequence[Mapping[str, Any]]) -> PutEventsResult:
+        await gate.wait()
+        return await slow.put_events(entries)
+
+    waiting = asyncio.create_task(
+        FindingChanges(store, put_when_let_through).set_status(finding.id, "resolved", "a")
+    )
+    await asyncio.sleep(0.01)
+    await FindingChanges(store, fast.put_events).comment(finding.id, "u-bob", "meanwhile")
+    gate.set()
+    assert (await waiting).status == "resolved"
+    assert len(slow.entries) == len(fast.entries) == 1
