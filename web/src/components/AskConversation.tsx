@@ -30,7 +30,7 @@ export function AskConversation({ prefix, autoFocus = false }: { prefix: string;
 
   return (
     <div className="ask">
-      <div className="ask-turns" aria-live="polite">
+      <div className="ask-turns">
         {turns.length === 0 && (
           <div className="ask-intro">
             <p className="muted">

@@ -11,7 +11,7 @@ export function AskTurn({ turn, prefix }: { turn: Turn; prefix: string }) {
         <span className="muted">You asked</span> {turn.question}
       </div>
       {turn.text && (
-        <div className="ask-answer" data-testid="ask-answer">
+        <div className="ask-answer" data-testid="ask-answer" aria-live="polite">
           {citations(turn.text).map((piece, i) =>
             typeof piece === "string" ? (
               <span key={i}>{piece}</span>
