@@ -61,11 +61,12 @@ class DataVersion:
 
 
 class ReadCache:
-    """A bounded LRU of encoded answers, each valid for the data version it was computed at."""
+    """An LRU of encoded answers, `max_bytes` in all, each valid for the data version it was made at."""
 
-    def __init__(self, version: DataVersion, size: int = 512) -> None:
-        self._version, self._size = version, size
+    def __init__(self, version: DataVersion, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self._version, self._max_bytes = version, max_bytes
         self._answers: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.computed = 0  # answers computed (misses), for tests and diagnostics
 
@@ -94,7 +95,11 @@ class ReadCache:
     def _store(self, key: Hashable, stamp: Hashable, body: bytes) -> None:
         with self._lock:
             self.computed += 1
+            replaced = self._answers.pop(key, None)
+            self._bytes -= 0 if replaced is None else len(replaced[1])
+            if len(body) > self._max_bytes:
+                return
             self._answers[key] = (stamp, body)
-            self._answers.move_to_end(key)
-            while len(self._answers) > self._size:
-                self._answers.popitem(last=False)
+            self._bytes += len(body)
+            while self._bytes > self._max_bytes:
+                self._bytes -= len(self._answers.popitem(last=False)[1][1])

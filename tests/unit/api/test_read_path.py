@@ -160,3 +160,14 @@ def test_without_a_sqlite_file_nothing_is_cached() -> None:
         cache = ReadCache(DataVersion(sa.create_engine(url)))
         first, second = cache.answer("k", lambda: b"1"), cache.answer("k", lambda: b"2")
         assert (first, second) == (b"1", b"2")
+
+
+def test_the_cache_keeps_the_most_recently_used_answers_within_its_bytes(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'data.db'}")
+    cache = ReadCache(DataVersion(engine), max_bytes=10)
+    for key in ("a", "b", "a", "c"):  # c pushes out b, the least recently used
+        cache.answer(key, lambda key=key: key.encode() * 4)
+    assert cache.computed == 3
+    assert [cache.answer(key, lambda: b"again") for key in ("a", "c", "b")] == [b"aaaa", b"cccc", b"again"]
+    cache.answer("huge", lambda: b"x" * 11)  # larger than the whole cache: answered, never kept
+    assert cache.answer("huge", lambda: b"y") == b"y"
