@@ -1,6 +1,12 @@
 // One WebSocket per tab to /api/v1/live; components subscribe to the events they care about.
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { renewTokens } from "./api/client";
 import { session } from "./session";
+
+/** The server closes a socket whose credential expired or was revoked with this code. */
+const CLOSE_UNAUTHENTICATED = 4401;
+/** Renew the access token this long before it expires, so the live socket never lapses. */
+const RENEW_BEFORE_MS = 60_000;
 
 export interface BusEvent {
   id: string;
@@ -28,28 +34,53 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let socket: WebSocket | null = null;
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let renewal: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
+    const sendToken = () => {
+      const token = session.accessToken();
+      if (token && socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ token }));
+    };
+    const scheduleRenewal = () => {
+      clearTimeout(renewal);
+      const exp = session.claims()?.exp;
+      if (!exp || stopped) return;
+      renewal = setTimeout(() => void renewTokens(), Math.max(exp * 1000 - Date.now() - RENEW_BEFORE_MS, 1000));
+    };
     const connect = () => {
       const token = session.accessToken();
       if (!token || stopped) return;
       setStatus("connecting");
       const scheme = location.protocol === "https:" ? "wss" : "ws";
       socket = new WebSocket(`${scheme}://${location.host}/api/v1/live`);
-      socket.onopen = () => socket?.send(JSON.stringify({ token: session.accessToken() }));
+      socket.onopen = sendToken;
       socket.onmessage = (message) => {
         const data = JSON.parse(String(message.data)) as { type: string; event?: BusEvent };
         if (data.type === "subscribed") setStatus("live");
         if (data.type === "event" && data.event) listeners.current.forEach((listener) => listener(data.event!));
       };
-      socket.onclose = () => {
+      socket.onclose = (closed) => {
         setStatus("offline");
-        if (!stopped) retry = setTimeout(connect, 3000);
+        if (stopped) return;
+        if (closed.code === CLOSE_UNAUTHENTICATED) {
+          // the token lapsed (a sleeping laptop) or was revoked: renew it, or sign out
+          void renewTokens().then((renewed) => (renewed ? connect() : session.clear()));
+          return;
+        }
+        retry = setTimeout(connect, 3000);
       };
     };
+    // new tokens (a renewal here or by any API call) reach the open socket, which keeps it open
+    const unsubscribe = session.subscribe(() => {
+      sendToken();
+      scheduleRenewal();
+    });
+    scheduleRenewal();
     connect();
     return () => {
       stopped = true;
+      unsubscribe();
       clearTimeout(retry);
+      clearTimeout(renewal);
       socket?.close();
     };
   }, []);

@@ -35,6 +35,14 @@ async function refreshTokens(): Promise<boolean> {
   return true;
 }
 
+/** Swap the refresh token for new tokens once, however many callers ask at the same time. */
+export function renewTokens(): Promise<boolean> {
+  refreshing ??= refreshTokens()
+    .catch(() => false)
+    .finally(() => (refreshing = null));
+  return refreshing;
+}
+
 const bearer: Middleware = {
   async onRequest({ request }) {
     const token = session.accessToken();
@@ -43,8 +51,7 @@ const bearer: Middleware = {
   },
   async onResponse({ request, response }) {
     if (response.status !== 401 || request.url.includes("/api/v1/auth/")) return response;
-    refreshing ??= refreshTokens().finally(() => (refreshing = null));
-    if (!(await refreshing)) {
+    if (!(await renewTokens())) {
       session.clear();
       return response;
     }
