@@ -7,16 +7,8 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hexad.config import load_settings
-from hexad.notifications.assembly import build_notifications
-
-BASE = "/api/v1/notifications"
-
-
-async def _deliver(app: FastAPI) -> None:
-    parts = build_notifications(load_settings(), clock=app.state.clock)
-    await parts.deliveries.drain()
-    await parts.aclose()
+from tests.unit.api.test_notifications_api import BASE
+from tests.unit.api.test_notifications_api import deliver as _deliver
 
 
 async def test_a_bell_notification_mutes_its_subject_and_unmute_restores_it(
