@@ -17,6 +17,7 @@ Every run uses its own schema / stream / Redis namespace and removes it. Used by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import tempfile
 import time
@@ -104,7 +105,8 @@ async def _postgres(count: int, pipelines: int) -> float:
 
 async def _nats(count: int, pipelines: int) -> float:
     stream = f"HEXAD_QBENCH_{uuid.uuid4().hex[:10]}"
-    adopt_running_loop()  # this run's loop is the only one using NATS: no thread hop
+    with contextlib.suppress(RuntimeError):  # NATS already on another loop (a test run): keep the hop
+        adopt_running_loop()  # this run's loop is the only one using NATS: no thread hop
     backend = NatsQueueBackend(NATS_URL, stream=stream)
     await backend.start()
     try:
