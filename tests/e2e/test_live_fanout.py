@@ -30,6 +30,7 @@ from hexad.agents.base import FindingDraft
 from hexad.agents.findings import open_finding_store
 from hexad.auth.tokens import TokenIssuer
 from hexad.config import Settings
+from hexad.domain.database import engine_for
 from hexad.runtime.clock import SystemClock
 from tests.support.postgres import fresh_database_url
 from tests.support.services import free_port
@@ -156,9 +157,11 @@ def database_url() -> Iterator[str]:
 def test_the_fan_out_works_on_the_distributed_profile(tmp_path: Path, database_url: str) -> None:
     settings = Settings(profile="distributed", database_url=database_url, home=tmp_path)
     finding_id = _seed_finding(settings)
+    engine_for(settings).dispose()  # this process's connections closed before the database is dropped
     env = _embedded_env(tmp_path) | {"HEXAD_PROFILE": "distributed", "HEXAD_DATABASE_URL": database_url}
     with _servers(env, 2, tmp_path) as (a, b):
         _check_fan_out(a, b, finding_id)
+    engine_for(settings).dispose()
 
 
 def _small_receive_buffer(url: str) -> socket.socket:
