@@ -50,10 +50,18 @@ def holders(home: Path) -> dict[str, str]:
     return {AGENTS[int(name.rsplit("/", 1)[1])]: lease.holder for name, lease in held.items()}
 
 
-def wait_for(condition: Callable[[dict[str, str]], bool], home: Path, seconds: float) -> dict[str, str]:
+def wait_for(
+    condition: Callable[[dict[str, str]], bool],
+    home: Path,
+    seconds: float,
+    workers: dict[str, subprocess.Popen[bytes]],
+) -> dict[str, str]:
     deadline = time.monotonic() + seconds
     seen: dict[str, str] = {}
     while time.monotonic() < deadline:
+        for member, process in workers.items():  # a worker that died on its own says why
+            log = home.parent / "logs" / f"{member}.log"
+            assert process.poll() is None, f"{member} exited {process.returncode}: {log.read_text()[-3000:]}"
         if (home / "runtime.db").exists():
             seen = holders(home)
             if condition(seen):
@@ -69,12 +77,12 @@ def test_agents_split_across_workers_and_move_to_the_survivor_of_a_kill(tmp_path
     workers = {member: start_worker(home, member, logs / f"{member}.log") for member in ("w1", "w2")}
     try:
         split = wait_for(
-            lambda seen: len(seen) == len(AGENTS) and set(seen.values()) == {"w1", "w2"}, home, 120
+            lambda seen: len(seen) == len(AGENTS) and set(seen.values()) == {"w1", "w2"}, home, 120, workers
         )
         assert sorted(split) == sorted(AGENTS)  # every agent held, each by one worker
         workers["w1"].send_signal(signal.SIGKILL)
         workers["w1"].wait(timeout=10)
-        after = wait_for(lambda seen: seen == dict.fromkeys(AGENTS, "w2"), home, 60)
+        after = wait_for(lambda seen: seen == dict.fromkeys(AGENTS, "w2"), home, 60, {"w2": workers["w2"]})
         assert after == dict.fromkeys(AGENTS, "w2")
         workers["w2"].send_signal(signal.SIGTERM)
         assert workers["w2"].wait(timeout=60) == 0

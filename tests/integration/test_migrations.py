@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -97,3 +99,17 @@ def test_findings_are_unique_per_agent_kind_and_subject(engine: Engine) -> None:
         session.add(Finding(**row))
         with pytest.raises(sa.exc.IntegrityError):
             session.commit()
+
+
+@pytest.mark.slow
+def test_processes_started_together_on_a_fresh_database_all_migrate_it(engine: Engine) -> None:
+    """Workers and API processes started at once each run the migrations; one migrates, the rest wait."""
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "HEXAD_DATABASE_URL": url}
+    command = [sys.executable, "-m", "hexad", "db", "upgrade"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=300)[0].decode(errors="replace") for process in processes]
+    assert [process.returncode for process in processes] == [0] * 4, "\n".join(outputs)[-3000:]
+    assert current_revision(engine=engine) == head_revision()

@@ -8,6 +8,9 @@ same ones on both engines; `upgrade()` runs them programmatically, so no `alembi
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,8 +93,39 @@ def _alembic_config(engine: Engine) -> Config:
 def upgrade(settings: Settings | None = None, *, engine: Engine | None = None, revision: str = "head") -> str:
     """Migrate the domain database to `revision` (default: the newest); returns the revision reached."""
     engine = engine or engine_for(settings)
-    command.upgrade(_alembic_config(engine), revision)
+    with _migration_lock(engine):
+        command.upgrade(_alembic_config(engine), revision)
     return current_revision(engine=engine) or "base"
+
+
+_MIGRATION_LOCK_KEY = 0x4E5841_4D4947  # pg_advisory_lock key of Hexad's domain migrations
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrating process at a time: workers and API processes started together on a fresh
+    database would otherwise all create the same tables, and all but one fail.
+
+    The process that waited finds the database at head and has nothing left to do.
+    """
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        return
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        with Path(f"{url.database}.migrate.lock").open("a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return
+    yield
 
 
 def current_revision(settings: Settings | None = None, *, engine: Engine | None = None) -> str | None:
