@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hexad.adapters.bedrock.llm import BedrockProvider
 from hexad.domain.database import create_domain_engine, upgrade
 from hexad.intelligence.llm import (
     Completion,
@@ -23,7 +24,6 @@ from hexad.intelligence.llm import (
     UsageStore,
 )
 from hexad.intelligence.llm.anthropic_provider import AnthropicProvider
-from hexad.intelligence.llm.bedrock import BedrockProvider
 from hexad.intelligence.llm.openai_provider import OpenAIProvider
 from tests.unit.intelligence.replay_server import ReplayServer, Reply
 

@@ -103,7 +103,7 @@ def build_provider(settings: Settings, options: LlmOptions) -> Provider:
             base_url=settings.openai_base_url,
             timeout=options.timeout_seconds,
         )
-    from hexad.intelligence.llm.bedrock import BedrockProvider
+    from hexad.adapters.bedrock.llm import BedrockProvider
 
     return BedrockProvider(
         model=model,
