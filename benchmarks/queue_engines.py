@@ -1,10 +1,12 @@
 """The same queue load on every engine: Hexad on SQLite, PostgreSQL and NATS, and Dramatiq on Redis.
 
-One run: `pipelines` concurrent pipelines, each on its own standard queue, send `count / pipelines`
-no-op messages in batches of 10 (`send_batch`), then drain them with `receive(max_messages=10)` +
-`delete_batch`. A message counts once sent, received and deleted; messages/s = count / total time.
-The pipelines share one process and one event loop (PostgreSQL's calls are synchronous, so they take
-turns; NATS's interleave).
+One run: `pipelines` concurrent pipelines send `count / pipelines` no-op messages each in batches of
+10 (`send_batch`), then drain with `receive(max_messages=10)` + `delete_batch`. A message counts once
+sent, received and deleted; messages/s = count / total time. Two shapes: "shared", every pipeline on
+one standard queue (as a deployment's workers share a mailbox, and as Dramatiq's threads share its
+queue), where the backends' group commit lets concurrent callers share a write; and "queues", each
+pipeline on a queue of its own, where every call is a write of its own. The pipelines share one
+process and one event loop.
 
 Dramatiq runs the same no-op jobs its own way: `actor.send` once per message (its Redis broker has no
 batch enqueue), then a `dramatiq.Worker` with `pipelines` threads consumes them (it prefetches and
@@ -38,7 +40,17 @@ from hexad.ports.queue import OutgoingMessage, QueueBackend
 from hexad.runtime.clock import SystemClock
 from hexad.runtime.queues import QueueService
 
-__all__ = ["ENGINES", "NATS_URL", "POSTGRES_URL", "REDIS_URL", "TARGETS", "available", "run_engine"]
+__all__ = [
+    "ENGINES",
+    "NATS_URL",
+    "POSTGRES_URL",
+    "REDIS_URL",
+    "SHAPES",
+    "SHAPE_LABELS",
+    "TARGETS",
+    "available",
+    "run_engine",
+]
 
 NATS_URL = "nats://127.0.0.1:4222"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -51,6 +63,9 @@ LABELS = {
     "dramatiq": "Dramatiq, Redis",
 }
 TARGETS = {"postgres": 10_000, "nats": 30_000}
+SHAPES = {"sqlite": ("shared", "queues"), "postgres": ("shared", "queues"), "nats": ("shared", "queues"),
+          "dramatiq": ("shared",)}  # fmt: skip
+SHAPE_LABELS = {"shared": "one shared queue", "queues": "a queue per pipeline"}
 PORTS = {"postgres": 5432, "nats": 4222, "dramatiq": 6379}
 BODY = '{"event": "client.profitability.changed", "client": "C-%06d", "margin": 0.41}'
 
@@ -76,41 +91,62 @@ async def _pipeline(service: QueueService, queue: str, count: int) -> None:
         done += len(batch)
 
 
-async def _timed(backend: QueueBackend, count: int, pipelines: int) -> float:
+async def _shared_pipeline(service: QueueService, queue: str, count: int, left: list[int]) -> None:
+    """Send `count` messages to the shared queue, then drain it with the others until all are done."""
+    for start in range(0, count, 10):
+        await service.send_batch(queue, [OutgoingMessage(BODY % i) for i in range(start, start + 10)])
+    while left[0] > 0:
+        batch = await service.receive(queue, max_messages=10, wait_seconds=0.05)
+        if batch:
+            await service.delete_batch(queue, [m.receipt_handle for m in batch])
+            left[0] -= len(batch)
+
+
+async def _timed(backend: QueueBackend, count: int, pipelines: int, shape: str = "queues") -> float:
     service = QueueService(backend, SystemClock())
     started = time.perf_counter()
-    await asyncio.gather(*(_pipeline(service, f"bench-{n}", count // pipelines) for n in range(pipelines)))
+    if shape == "shared":
+        await service.ensure_queue("bench-shared")
+        left = [count]
+        share = count // pipelines
+        await asyncio.gather(
+            *(_shared_pipeline(service, "bench-shared", share, left) for _ in range(pipelines))
+        )
+    else:
+        await asyncio.gather(
+            *(_pipeline(service, f"bench-{n}", count // pipelines) for n in range(pipelines))
+        )
     return count / (time.perf_counter() - started)
 
 
-async def _sqlite(count: int, pipelines: int) -> float:
+async def _sqlite(count: int, pipelines: int, shape: str) -> float:
     with tempfile.TemporaryDirectory() as folder:
         database = SqliteDatabase(Path(folder) / "runtime.db")
         try:
-            return await _timed(SqliteQueueBackend(database), count, pipelines)
+            return await _timed(SqliteQueueBackend(database), count, pipelines, shape)
         finally:
             database.close()
 
 
-async def _postgres(count: int, pipelines: int) -> float:
+async def _postgres(count: int, pipelines: int, shape: str) -> float:
     schema = f"qbench_{uuid.uuid4().hex[:10]}"
     database = PostgresDatabase(POSTGRES_URL, schema=schema, max_size=pipelines + 1)
     try:
-        return await _timed(PostgresQueueBackend(database), count, pipelines)
+        return await _timed(PostgresQueueBackend(database), count, pipelines, shape)
     finally:
         database.close()
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
-async def _nats(count: int, pipelines: int) -> float:
+async def _nats(count: int, pipelines: int, shape: str) -> float:
     stream = f"HEXAD_QBENCH_{uuid.uuid4().hex[:10]}"
     with contextlib.suppress(RuntimeError):  # NATS already on another loop (a test run): keep the hop
         adopt_running_loop()  # this run's loop is the only one using NATS: no thread hop
     backend = NatsQueueBackend(NATS_URL, stream=stream)
     await backend.start()
     try:
-        return await _timed(backend, count, pipelines)
+        return await _timed(backend, count, pipelines, shape)
     finally:
         await backend.close()
         await call(delete_stream(NATS_URL, stream))
@@ -152,16 +188,20 @@ def _drop_namespace(broker: object, namespace: str) -> None:
         client.delete(*keys)
 
 
-def run_engine(engine: str, count: int, pipelines: int) -> float:
-    """One run of `count` messages on `engine`; messages/s."""
+def run_engine(engine: str, count: int, pipelines: int, shape: str = "queues") -> float:
+    """One run of `count` messages on `engine`; messages/s.
+
+    `shape` "queues": each pipeline on its own queue; "shared": every pipeline sends to and drains one
+    queue, as Dramatiq's workers share theirs (Dramatiq always runs this way).
+    """
     if engine == "dramatiq":
         return _dramatiq(count, pipelines)
-    runners: dict[str, Callable[[int, int], Awaitable[float]]] = {
+    runners: dict[str, Callable[[int, int, str], Awaitable[float]]] = {
         "sqlite": _sqlite,
         "postgres": _postgres,
         "nats": _nats,
     }
-    return asyncio.run(runners[engine](count, pipelines))  # type: ignore[arg-type]
+    return asyncio.run(runners[engine](count, pipelines, shape))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":  # one quick run per engine: `uv run python benchmarks/queue_engines.py 4000`

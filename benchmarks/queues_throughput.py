@@ -15,8 +15,9 @@ Then the latency from `send` to a consumer blocked in a long poll in the same pr
 Median of RUNS runs each. Target (issue 3): >= 5,000 messages/s durable with batches of 10.
 
 Then every engine side by side (`benchmarks/queue_engines.py`): Hexad on SQLite, PostgreSQL and NATS
-JetStream (`--pipelines` concurrent pipelines, each on its own standard queue, batches of 10) and
-Dramatiq on the local Redis running the same no-op jobs with as many worker threads. Targets (issue 9):
+JetStream (`--pipelines` concurrent pipelines, batches of 10, in two shapes: all pipelines sharing one
+standard queue, as workers share a mailbox, and each pipeline on a queue of its own) and Dramatiq on
+the local Redis running the same no-op jobs with as many worker threads on its one queue. Targets (issue 9):
 >= 10,000 msg/s on PostgreSQL and >= 30,000 on NATS with batching. An engine whose server does not
 answer on localhost is reported as skipped. The machine's load average is printed with the table.
 
@@ -118,28 +119,32 @@ def _median(runs: int, synchronous: str, fifo: bool, batched: bool, count: int) 
 
 
 def _engines(options: argparse.Namespace, console: Console) -> dict[str, object]:
-    """Every engine's median messages/s over `options.runs` runs, printed as one table."""
+    """Every engine's median messages/s over `options.runs` runs in both shapes, printed as one table."""
     load = os.getloadavg()[0]
     table = Table(
         title=f"Every engine: send + receive + delete, batches of 10, {options.pipelines} pipelines, "
         f"{options.engine_messages:,} messages (median of {options.runs} runs; load average {load:.1f})"
     )
-    for column in ("engine", "messages/s", "runs", "target", "met"):
-        table.add_column(column, justify="left" if column == "engine" else "right")
+    for column in ("engine", "shape", "messages/s", "runs", "target", "met"):
+        table.add_column(column, justify="left" if column in ("engine", "shape") else "right")
     results: dict[str, object] = {"load_average": round(load, 1), "pipelines": options.pipelines}
     for engine in queue_engines.ENGINES:
         label = queue_engines.LABELS[engine]
         if not queue_engines.available(engine):
-            table.add_row(label, "skipped: server not running", "-", "-", "-")
+            table.add_row(label, "-", "skipped: server not running", "-", "-", "-")
             continue
-        rates = [queue_engines.run_engine(engine, options.engine_messages, options.pipelines)
-                 for _ in range(options.runs)]  # fmt: skip
-        median = statistics.median(rates)
-        target = queue_engines.TARGETS.get(engine)
-        spread = f"{min(rates):,.0f}-{max(rates):,.0f}"
-        met = "-" if target is None else "yes" if median >= target else "no"
-        table.add_row(label, f"{median:,.0f}", spread, f"{target:,}" if target else "-", met)
-        results[engine] = {"median": round(median), "runs": [round(rate) for rate in rates], "target": target}
+        for shape in queue_engines.SHAPES[engine]:
+            rates = [queue_engines.run_engine(engine, options.engine_messages, options.pipelines, shape)
+                     for _ in range(options.runs)]  # fmt: skip
+            median = statistics.median(rates)
+            target = queue_engines.TARGETS.get(engine)
+            spread = f"{min(rates):,.0f}-{max(rates):,.0f}"
+            met = "-" if target is None else "yes" if median >= target else "no"
+            table.add_row(label, queue_engines.SHAPE_LABELS[shape], f"{median:,.0f}", spread,
+                          f"{target:,}" if target else "-", met)  # fmt: skip
+            results[f"{engine}_{shape}"] = {
+                "median": round(median), "runs": [round(rate) for rate in rates], "target": target
+            }  # fmt: skip
     console.print(table)
     return results
 
@@ -150,7 +155,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per case (median reported)")
     parser.add_argument("--latency-messages", type=int, default=500, help="messages for the wake-up latency")
     parser.add_argument("--engine-messages", type=int, default=20_000, help="messages per engine run")
-    parser.add_argument("--pipelines", type=int, default=4, help="concurrent pipelines (Dramatiq: threads)")
+    parser.add_argument("--pipelines", type=int, default=16, help="concurrent pipelines (Dramatiq: threads)")
     parser.add_argument("--engines-only", action="store_true", help="only the engines side by side")
     options = parser.parse_args()
     if options.engines_only:

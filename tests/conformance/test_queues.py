@@ -807,3 +807,41 @@ async def test_fifo_order_holds_with_consumers_in_threads(backend: Backend) -> N
 
     await asyncio.gather(*(asyncio.to_thread(consume) for _ in range(4)))
     assert dict(processed) == {f"g{g}": [f"g{g}:{i}" for i in range(20)] for g in range(6)}
+
+
+async def test_concurrent_callers_on_one_queue_each_get_their_own_outcome(
+    queues: QueueService, clock: ManualClock
+) -> None:
+    """Many coroutines sending, receiving and deleting on one queue at once (the calls a backend may
+    group into shared writes): every caller gets its own ids and messages, none twice, none lost."""
+    await queues.ensure_queue("jobs")
+    await queues.ensure_queue("fast", visibility_timeout=5)
+
+    async def send(sender: int) -> list[str]:
+        batch = [OutgoingMessage(f"s{sender}-{i}", attributes={"sender": str(sender)}) for i in range(10)]
+        return await queues.send_batch("jobs", batch)
+
+    sent = await asyncio.gather(*(send(sender) for sender in range(12)))
+    assert all(len(ids) == 10 for ids in sent)
+    assert len({message_id for ids in sent for message_id in ids}) == 120
+    peeked = {m.message_id: m for m in await queues.peek("jobs", limit=200)}
+    for sender, ids in enumerate(sent):  # each caller's ids name its own messages, in its order
+        assert [peeked[message_id].body for message_id in ids] == [f"s{sender}-{i}" for i in range(10)]
+
+    received = await asyncio.gather(*(queues.receive("jobs", max_messages=7) for _ in range(20)))
+    assert all(len(batch) <= 7 for batch in received)
+    everything = [m.message_id for batch in received for m in batch]
+    assert len(everything) == len(set(everything)) == 120
+    await asyncio.gather(*(queues.delete_batch("jobs", [m.receipt_handle for m in b]) for b in received if b))
+    assert (await queues.attributes("jobs")).visible == (await queues.attributes("jobs")).in_flight == 0
+    clock.advance(60)
+    assert await queues.receive("jobs", max_messages=10) == []
+
+    await queues.send_batch("fast", [OutgoingMessage(f"f{i}") for i in range(4)])
+    short, long = await asyncio.gather(  # different visibility timeouts are never mixed up
+        queues.receive("fast", max_messages=2), queues.receive("fast", max_messages=2, visibility_timeout=100)
+    )
+    assert len(short) == len(long) == 2
+    clock.advance(10)
+    back = await queues.receive("fast", max_messages=10)
+    assert sorted(m.message_id for m in back) == sorted(m.message_id for m in short)

@@ -29,6 +29,7 @@ from typing import Any
 from hexad.adapters.nats.log import JetStreamLog
 from hexad.adapters.nats.loop import call, call_sync
 from hexad.adapters.nats.queue_state import QueueState, parse_handle
+from hexad.adapters.shared.group_commit import GroupCommit
 from hexad.errors import InvalidReceiptHandleError, NotFoundError
 from hexad.ports.queue import Message, OutgoingMessage, QueueAttributes, QueueConfig
 
@@ -36,6 +37,7 @@ __all__ = ["DEFAULT_STREAM", "NatsQueueBackend"]
 
 DEFAULT_STREAM = "HEXAD_QUEUES"
 _MAX_SNAPSHOT_BYTES = 800_000
+_MAX_RECORD_BYTES = 256 * 1024  # message bodies per shared record (NATS takes 1 MB per message)
 _log = logging.getLogger(__name__)
 
 
@@ -53,8 +55,7 @@ class NatsQueueBackend:
         self._starting: asyncio.Future[None] | None = None
         self.compact_after = compact_after
         self._compactions: dict[str, asyncio.Future[None]] = {}
-        self._receivers: dict[str, list[_Receiver]] = {}  # waiting receives, served together
-        self._draining: dict[str, asyncio.Future[None]] = {}
+        self._group = GroupCommit(_MAX_RECORD_BYTES)  # a queue's concurrent sends (receives...) share records
 
     async def start(self) -> None:
         """Connect and load the stream; every operation calls it, so calling it first is optional."""
@@ -133,10 +134,18 @@ class NatsQueueBackend:
     # --- messages
 
     async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
-        batch = list(messages)
-        result: list[str] = await self._run(
-            lambda: self._write(queue, lambda: self.state.plan_send(queue, batch, now))
-        )
+        part = (list(messages), now)
+
+        def size(part: tuple[list[OutgoingMessage], float]) -> int:
+            return sum(len(message.body) for message in part[0])
+
+        async def write(parts: list[tuple[list[OutgoingMessage], float]]) -> list[list[str]]:
+            outcome = await self._write(queue, lambda: self.state.plan_send(queue, parts))
+            if outcome is None:  # the queue was deleted after the send was decided
+                raise NotFoundError(f"queue {queue!r} does not exist")
+            return list(outcome)
+
+        result: list[str] = await self._run(lambda: self._group.join((queue, "send"), part, write, size))
         return result
 
     async def receive(
@@ -150,63 +159,45 @@ class NatsQueueBackend:
         async def receive() -> list[Message]:
             if not self.state.any_visible(queue, now):
                 return []
-            waiting: asyncio.Future[list[Message]] = asyncio.get_running_loop().create_future()
-            self._receivers.setdefault(queue, []).append(
-                _Receiver(max_messages, visibility_timeout, now, waiting)
-            )
-            if queue not in self._draining:
-                self._draining[queue] = asyncio.ensure_future(self._drain_receivers(queue))
-            return await waiting
+            part = _Receiver(max_messages, visibility_timeout, now)
+            outcome: list[Message] = await self._group.join((queue, "receive"), part, write_receives)
+            return outcome
+
+        async def write_receives(waiting: list[_Receiver]) -> list[list[Message]]:
+            def decide() -> dict[str, Any] | None:
+                chosen = self.state.plan_receives(queue, [(r.limit, r.now) for r in waiting])
+                parts = [
+                    {"now": r.now, "keys": keys, "hide_until": r.now + r.visibility_timeout}
+                    for r, keys in zip(waiting, chosen, strict=True)
+                ]
+                return {"op": "receive", "queue": queue, "parts": parts} if any(chosen) else None
+
+            outcome: list[list[Message]] | None = await self.log.append(queue, decide)
+            self._compact_soon(queue)
+            return outcome or [[] for _ in waiting]
 
         result: list[Message] = await self._run(receive)
         return result
-
-    async def _drain_receivers(self, queue: str) -> None:
-        """Serve every receiver waiting on `queue` with one record per round (group receive)."""
-        try:
-            while waiting := self._receivers.pop(queue, []):
-
-                def decide(waiting: list[_Receiver] = waiting) -> dict[str, Any] | None:
-                    taken: set[int] = set()
-                    parts: list[dict[str, Any]] = []
-                    for receiver in waiting:
-                        keys = self.state.plan_receive(queue, receiver.limit, receiver.now, taken)
-                        taken.update(keys)
-                        hide_until = receiver.now + receiver.visibility_timeout
-                        parts.append({"now": receiver.now, "keys": keys, "hide_until": hide_until})
-                    return {"op": "receive", "queue": queue, "parts": parts} if taken else None
-
-                try:
-                    outcome: list[list[Message]] | None = await self.log.append(queue, decide)
-                except Exception as error:
-                    for receiver in waiting:
-                        if not receiver.future.done():
-                            receiver.future.set_exception(error)
-                    continue
-                for index, receiver in enumerate(waiting):
-                    if not receiver.future.done():
-                        receiver.future.set_result(outcome[index] if outcome else [])
-                self._compact_soon(queue)
-        finally:
-            self._draining.pop(queue, None)
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
         handles = list(receipt_handles)
         for handle in handles:
             parse_handle(handle)
 
-        def decide() -> dict[str, Any] | None:
-            stored = self.state.queues.get(queue)
-            if stored is None:
-                return None
-            current = [h for h in handles if _current(stored.messages.get(parse_handle(h)), h)]
-            return {"op": "delete", "queue": queue, "handles": current} if current else None
+        async def write(parts: list[list[str]]) -> list[None]:
+            def decide() -> dict[str, Any] | None:
+                stored = self.state.queues.get(queue)
+                if stored is None:
+                    return None
+                every = [h for part in parts for h in part]
+                current = [h for h in every if _current(stored.messages.get(parse_handle(h)), h)]
+                return {"op": "delete", "queue": queue, "handles": current} if current else None
 
-        async def delete() -> None:
             await self.log.append(queue, decide, checked=False)
             self._compact_soon(queue)
+            return [None] * len(parts)
 
-        await self._run(delete)
+        await self._run(lambda: self._group.join((queue, "delete"), handles, write))
 
     async def change_visibility(self, queue: str, receipt_handle: str, timeout: float, now: float) -> None:
         def decide() -> dict[str, Any]:
@@ -295,8 +286,9 @@ class NatsQueueBackend:
         def decide() -> dict[str, Any] | None:
             if not self.state.has(queue) or self.state.records_since_snapshot(queue) < self.compact_after:
                 return None
-            record = self.state.snapshot(queue)
-            if len(json.dumps(record)) > _MAX_SNAPSHOT_BYTES:
+            too_large = self.state.snapshot_size_at_least(queue) > _MAX_SNAPSHOT_BYTES
+            record = None if too_large else self.state.snapshot(queue)
+            if record is None or len(json.dumps(record)) > _MAX_SNAPSHOT_BYTES:
                 self.state.queues[queue].records = 0  # try again later (local bookkeeping only)
                 return None
             return record
@@ -316,7 +308,6 @@ class _Receiver:
     limit: int
     visibility_timeout: float
     now: float
-    future: asyncio.Future[list[Message]]
 
 
 def _current(stored: Any, handle: str) -> bool:

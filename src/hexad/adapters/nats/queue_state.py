@@ -74,15 +74,18 @@ class _Queue:
     windows: dict[str, tuple[str, float]] = field(default_factory=dict)  # dedup id -> (id, end)
     swept_at: float = float("-inf")
     records: int = 0  # records of this queue applied since its last snapshot
+    body_bytes: int = 0  # of the live messages' bodies: a snapshot's size without building it
 
     def add(self, stored: _Stored) -> None:
         self.messages[stored.key] = stored
+        self.body_bytes += len(stored.body)
         heapq.heappush(self.ready, (stored.visible_at, stored.key))
         if stored.group_id is not None:
             self.groups.setdefault(stored.group_id, deque()).append(stored.key)
 
     def remove(self, key: int) -> _Stored:
         stored = self.messages.pop(key)
+        self.body_bytes -= len(stored.body)
         if stored.group_id is not None:
             keys = self.groups[stored.group_id]
             if keys and keys[0] == key:
@@ -180,53 +183,71 @@ class QueueState:
 
     # --- plans: what a record will say, decided against this state
 
-    def plan_send(self, name: str, messages: list[OutgoingMessage], now: float) -> dict[str, Any]:
-        queue = self._queue(name)
-        known = {dedup: message_id for dedup, (message_id, end) in queue.windows.items() if end > now}
-        ids: list[str] = []
-        new: list[dict[str, Any]] = []
-        for message in messages:
-            dedup = message.deduplication_id
-            if dedup is not None and dedup in known:
-                ids.append(known[dedup])
-                continue
-            message_id = str(uuid.uuid4())
-            new.append(
-                {
-                    "message_id": message_id,
-                    "body": message.body,
-                    "attributes": dict(message.attributes),
-                    "group_id": message.group_id,
-                    "deduplication_id": dedup,
-                    "visible_at": now + (message.delay_seconds or 0.0),
-                }
-            )
-            if dedup is not None:
-                known[dedup] = message_id
-            ids.append(message_id)
-        return {"op": "send", "queue": name, "now": now, "messages": new, "ids": ids}
+    def plan_send(self, name: str, parts: list[tuple[list[OutgoingMessage], float]]) -> dict[str, Any]:
+        """One record for several callers' send batches (`(messages, now)` each), in order.
 
-    def plan_receive(self, name: str, limit: int, now: float, taken: set[int] | None = None) -> list[int]:
-        """Keys of up to `limit` visible messages: FIFO queues whole groups first, oldest head first.
-
-        `taken` holds keys already given to another receiver in the same record: they are skipped,
-        and on a FIFO queue so are their groups (a group goes to one receiver at a time).
+        Deduplication spans the parts: a later part's duplicate of an earlier one gets its id.
         """
         queue = self._queue(name)
-        taken = taken if taken is not None else set()
+        known: dict[str, tuple[str, float]] = {}  # windows opened by earlier parts of this record
+        planned: list[dict[str, Any]] = []
+        for messages, now in parts:
+            ids: list[str] = []
+            new: list[dict[str, Any]] = []
+            for message in messages:
+                dedup = message.deduplication_id
+                window = (known.get(dedup) or queue.windows.get(dedup)) if dedup is not None else None
+                if window is not None and window[1] > now:
+                    ids.append(window[0])
+                    continue
+                message_id = str(uuid.uuid4())
+                new.append(
+                    {
+                        "message_id": message_id,
+                        "body": message.body,
+                        "attributes": dict(message.attributes),
+                        "group_id": message.group_id,
+                        "deduplication_id": dedup,
+                        "visible_at": now + (message.delay_seconds or 0.0),
+                    }
+                )
+                if dedup is not None:
+                    known[dedup] = (message_id, now + DEDUPLICATION_WINDOW_SECONDS)
+                ids.append(message_id)
+            planned.append({"now": now, "messages": new, "ids": ids})
+        return {"op": "send", "queue": name, "parts": planned}
+
+    def plan_receives(self, name: str, requests: list[tuple[int, float]]) -> list[list[int]]:
+        """Keys for several receivers in one record (`(limit, now)` each, served in order): up to each
+        limit of visible messages, none to two receivers. FIFO queues give whole groups first, oldest
+        head first, and a group to one receiver at a time."""
+        queue = self._queue(name)
         if queue.config.fifo:
-            busy = {queue.messages[key].group_id for key in taken if key in queue.messages}
-            return self._fifo_choice(queue, limit, now, busy)
-        chosen: list[int] = []
+            chosen: list[list[int]] = []
+            busy: set[str | None] = set()
+            for limit, now in requests:
+                keys = self._fifo_choice(queue, limit, now, busy)
+                busy.update(queue.messages[key].group_id for key in keys)
+                chosen.append(keys)
+            return chosen
+        return self._standard_choice(queue, requests)
+
+    @staticmethod
+    def _standard_choice(queue: _Queue, requests: list[tuple[int, float]]) -> list[list[int]]:
+        """One walk down the heap for every receiver; the heap is restored after (this only plans)."""
+        chosen = []
         popped: list[tuple[float, int]] = []
-        while queue.ready and queue.ready[0][0] <= now and len(chosen) < limit:
-            entry = heapq.heappop(queue.ready)
-            stored = queue.messages.get(entry[1])
-            if stored is None or stored.visible_at != entry[0]:
-                continue  # a stale heap entry: dropped for good
-            popped.append(entry)
-            if queue.live(stored, now) and stored.key not in taken:
-                chosen.append(stored.key)
+        for limit, now in requests:
+            keys: list[int] = []
+            while queue.ready and queue.ready[0][0] <= now and len(keys) < limit:
+                entry = heapq.heappop(queue.ready)
+                stored = queue.messages.get(entry[1])
+                if stored is None or stored.visible_at != entry[0]:
+                    continue  # a stale heap entry: dropped for good
+                popped.append(entry)
+                if queue.live(stored, now):
+                    keys.append(stored.key)
+            chosen.append(keys)
         for entry in popped:
             heapq.heappush(queue.ready, entry)
         return chosen
@@ -293,6 +314,11 @@ class QueueState:
         queue = self.queues.get(name)
         return queue.records if queue is not None else 0
 
+    def snapshot_size_at_least(self, name: str) -> int:
+        """A lower bound of the snapshot's size in bytes, without building it."""
+        queue = self._queue(name)
+        return queue.body_bytes + 100 * len(queue.messages)
+
     def snapshot(self, name: str) -> dict[str, Any]:
         """The queue's whole state as a record; applying it replaces the queue (older records may go)."""
         queue = self._queue(name)
@@ -327,30 +353,36 @@ class QueueState:
         self.queues.pop(record["queue"], None)
         return sequence
 
-    def _apply_send(self, sequence: int, record: dict[str, Any]) -> list[str]:
+    def _apply_send(self, sequence: int, record: dict[str, Any]) -> list[list[str]] | None:
+        """Several callers' batches in one record (`parts`, or the record itself when written whole
+        by an earlier version); the message ids of each part, None if the queue is gone."""
         queue = self.queues.get(record["queue"])
+        parts: list[dict[str, Any]] = record.get("parts") or [record]
         if queue is None:
-            return []
-        now = record["now"]
-        self._sweep(queue, now)
-        for index, item in enumerate(record["messages"]):
-            message_id = item["message_id"]
-            queue.add(
-                _Stored(
-                    key=message_key(sequence, index),
-                    message_id=message_id,
-                    body=item["body"],
-                    attributes=item["attributes"],
-                    group_id=item["group_id"],
-                    deduplication_id=item["deduplication_id"],
-                    sent_at=now,
-                    visible_at=item["visible_at"],
+            return None
+        index = 0
+        for part in parts:
+            now = part["now"]
+            self._sweep(queue, now)
+            for item in part["messages"]:
+                message_id = item["message_id"]
+                queue.add(
+                    _Stored(
+                        key=message_key(sequence, index),
+                        message_id=message_id,
+                        body=item["body"],
+                        attributes=item["attributes"],
+                        group_id=item["group_id"],
+                        deduplication_id=item["deduplication_id"],
+                        sent_at=now,
+                        visible_at=item["visible_at"],
+                    )
                 )
-            )
-            if item["deduplication_id"] is not None:
-                end = now + DEDUPLICATION_WINDOW_SECONDS
-                queue.windows[item["deduplication_id"]] = (message_id, end)
-        return list(record["ids"])
+                index += 1
+                if item["deduplication_id"] is not None:
+                    end = now + DEDUPLICATION_WINDOW_SECONDS
+                    queue.windows[item["deduplication_id"]] = (message_id, end)
+        return [list(part["ids"]) for part in parts]
 
     def _apply_receive(self, sequence: int, record: dict[str, Any]) -> list[list[Message]]:
         """Several receivers' receives in one record (`parts`); one list of messages per part."""
@@ -429,6 +461,7 @@ class QueueState:
             return 0
         count = len(queue.messages)
         queue.messages.clear()
+        queue.body_bytes = 0
         queue.ready.clear()
         queue.groups.clear()
         return count

@@ -40,12 +40,14 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow
 
 from hexad.adapters.postgres.database import PostgresDatabase
+from hexad.adapters.shared.group_commit import GroupCommit
 from hexad.adapters.shared.queue import config_from_row, message_from_row, receipt_sequence, stale_handle
 from hexad.errors import NotFoundError, RuntimeStoreError
 from hexad.ports.queue import (
@@ -190,9 +192,10 @@ ORDER BY position
 # caller falls back to the full transaction, which raises or takes the FIFO path.
 _FAST_SEND = """
 INSERT INTO queue_messages (queue, message_id, body, attributes, sent_at, visible_at)
-SELECT %(queue)s, message_id, body, attributes, %(now)s, visible_at
-FROM unnest(%(message_ids)s::text[], %(bodies)s::text[], %(attributes)s::text[], %(visible_at)s::float8[])
-    WITH ORDINALITY AS m (message_id, body, attributes, visible_at, position)
+SELECT %(queue)s, message_id, body, attributes, sent_at, visible_at
+FROM unnest(%(message_ids)s::text[], %(bodies)s::text[], %(attributes)s::text[], %(sent_at)s::float8[],
+            %(visible_at)s::float8[])
+    WITH ORDINALITY AS m (message_id, body, attributes, sent_at, visible_at, position)
 WHERE EXISTS (SELECT FROM queue_queues WHERE name = %(queue)s AND NOT fifo)
 ORDER BY position
 RETURNING seq
@@ -278,6 +281,7 @@ class PostgresQueueBackend:
         self._db = database
         self._swept: dict[str, float] = {}
         self._standard: set[str] = set()  # standard queues seen here: their fast paths are worth a try
+        self._group = GroupCommit()  # a queue's concurrent sends (receives, deletes) share a statement
         database.ensure_schema("queues", _DDL)
         # long polls in this process wake on sends through any backend on the same database
         self.wakeup_key = f"postgres:{database.identity}"
@@ -311,20 +315,70 @@ class PostgresQueueBackend:
         self._standard.discard(name)
 
     async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
+        plain = all(m.group_id is None and m.deduplication_id is None for m in messages)
+        if plain and self._fast(queue, now):  # concurrent sends share one statement and one flush
+            ids: list[str] | None = await self._group.join(
+                (queue, "send"), (list(messages), now), partial(self._fast_sends, queue), _body_bytes
+            )
+            if ids is not None:
+                return ids
         return await asyncio.to_thread(self._send, queue, messages, now)
 
     async def receive(
         self, queue: str, max_messages: int, visibility_timeout: float, now: float
     ) -> list[Message]:
+        if self._fast(queue, now):  # concurrent receivers share one statement
+            key = (queue, "receive", visibility_timeout)
+            write = partial(self._fast_receives, queue, visibility_timeout)
+            received: list[Message] | None = await self._group.join(key, (max_messages, now), write)
+            if received is not None:
+                return received
         return self._receive(queue, max_messages, visibility_timeout, now)
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
-        self._delete(queue, receipt_handles)
+        await self._group.join((queue, "delete"), list(receipt_handles), partial(self._deletes, queue))
+
+    async def _fast_sends(
+        self, queue: str, parts: list[tuple[list[OutgoingMessage], float]]
+    ) -> list[list[str] | None]:
+        """Several callers' plain batches in one durable statement (in a thread: the commit waits for
+        the disk's flush); None for each part if the one-statement path does not apply."""
+        ids = await asyncio.to_thread(
+            self._fast_send, queue, [(m, now) for batch, now in parts for m in batch]
+        )
+        if ids is None:
+            return [None] * len(parts)
+        split: list[list[str] | None] = []
+        for batch, _ in parts:
+            split.append(ids[: len(batch)])
+            ids = ids[len(batch) :]
+        return split
+
+    async def _fast_receives(
+        self, queue: str, visibility_timeout: float, parts: list[tuple[int, float]]
+    ) -> list[list[Message] | None]:
+        """Several receivers in one statement: messages visible at the earliest caller's `now`,
+        hidden until the latest's `now` + the timeout, dealt out in arrival order."""
+        earliest, latest = min(now for _, now in parts), max(now for _, now in parts)
+        parameters = {
+            "queue": queue, "now": earliest, "limit": sum(limit for limit, _ in parts),
+            "hide_until": latest + visibility_timeout,
+        }  # fmt: skip
+        rows = self._db.relaxed().query(_FAST_RECEIVE, parameters)  # lost in a crash = received by nobody
+        if not rows and not self._still_standard(queue):
+            return [None] * len(parts)
+        messages = [message_from_row(row) for row in sorted(rows, key=lambda row: row["seq"])]
+        dealt: list[list[Message] | None] = []
+        for limit, _ in parts:
+            dealt.append(messages[:limit])
+            messages = messages[limit:]
+        return dealt
+
+    async def _deletes(self, queue: str, parts: list[list[str]]) -> list[None]:
+        self._delete(queue, [handle for part in parts for handle in part])
+        return [None] * len(parts)
 
     def _send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
-        fast = self._fast_send(queue, messages, now)
-        if fast is not None:
-            return fast
         with self._db.transaction() as conn:
             config = _find_queue(conn, queue)
             self._remember(config)
@@ -353,10 +407,6 @@ class PostgresQueueBackend:
         parameters = {
             "queue": queue, "now": now, "limit": max_messages, "hide_until": now + visibility_timeout,
         }  # fmt: skip
-        if self._fast(queue, now):
-            rows = self._db.relaxed().query(_FAST_RECEIVE, parameters)  # lost in a crash = received by nobody
-            if rows or self._still_standard(queue):
-                return [message_from_row(row) for row in sorted(rows, key=lambda row: row["seq"])]
         with self._db.transaction(durable=False) as conn:  # lost in a crash = received by nobody
             config = _find_queue(conn, queue)
             self._remember(config)
@@ -378,23 +428,22 @@ class PostgresQueueBackend:
         # one statement, committed without the WAL flush: lost in a crash = delivered once more
         self._db.relaxed().execute(_DELETE, (queue, sequences, list(receipt_handles)))
 
-    def _fast_send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str] | None:
-        """Plain messages to a standard queue in one durable statement; None if that does not apply."""
-        plain = all(m.group_id is None and m.deduplication_id is None for m in messages)
-        if not plain or not self._fast(queue, now):
-            return None
+    def _fast_send(self, queue: str, messages: Sequence[tuple[OutgoingMessage, float]]) -> list[str] | None:
+        """Plain messages (each with its send time) to a standard queue in one durable statement;
+        None if the queue is gone or no longer standard (the full transaction then says which)."""
         ids = [str(uuid.uuid4()) for _ in messages]
-        rows = [_row(message_id, message, now) for message_id, message in zip(ids, messages, strict=True)]
-        message_ids, bodies, attributes, _, _, visible_at = (
-            list(column) for column in zip(*rows, strict=True)
-        )
+        rows = [_row(message_id, m, now) for message_id, (m, now) in zip(ids, messages, strict=True)]
         parameters = {
-            "queue": queue, "now": now, "message_ids": message_ids, "bodies": bodies,
-            "attributes": attributes, "visible_at": visible_at,
-        }  # fmt: skip
+            "queue": queue,
+            "message_ids": ids,
+            "bodies": [row[1] for row in rows],
+            "attributes": [row[2] for row in rows],
+            "sent_at": [now for _, now in messages],
+            "visible_at": [row[5] for row in rows],
+        }
         if len(self._db.query(_FAST_SEND, parameters)) == len(messages):
             return ids
-        self._standard.discard(queue)  # gone or changed: the full transaction says which
+        self._standard.discard(queue)
         return None
 
     def _fast(self, queue: str, now: float) -> bool:
@@ -545,3 +594,7 @@ def _row(message_id: str, message: OutgoingMessage, now: float) -> tuple[Any, ..
     attributes = json.dumps(dict(message.attributes)) if message.attributes else None
     visible_at = now + (message.delay_seconds or 0.0)
     return (message_id, message.body, attributes, message.group_id, message.deduplication_id, visible_at)
+
+
+def _body_bytes(part: tuple[list[OutgoingMessage], float]) -> int:
+    return sum(len(message.body) for message in part[0])
