@@ -1,4 +1,4 @@
-"""The event bus on every backend: `bus[sqlite]`, `bus[postgres]` (NATS to come).
+"""The event bus on every backend: `bus[sqlite]`, `bus[postgres]` and `bus[nats]`.
 
 Buses, PutEvents validation, rules and their targets (queue, mailbox, webhook, callable, a plugged-in
 workflow handler), input transformation, retries with backoff, dead-letter queues, the archive,
@@ -37,6 +37,7 @@ from hexad.runtime.events import Event
 from hexad.runtime.queues import QueueService
 from hexad.runtime.schedules.service import SchedulerService
 from hexad.runtime.workflows.service import WorkflowService
+from tests.support.nats import NatsBuses, nats_buses, nats_queues
 from tests.support.postgres import PostgresSchema, postgres_schema
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -53,13 +54,20 @@ class Backend:
 
 
 @pytest.fixture(
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=lambda name: f"bus[{name}]"
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("nats", marks=pytest.mark.nats),
+    ],
+    ids=lambda name: f"bus[{name}]",
 )
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
         return _sqlite_backend(tmp_path / "runtime.db")
     if request.param == "postgres":
         return _postgres_backend(postgres_schema(request))
+    if request.param == "nats":
+        return _nats_backend(nats_buses(request), nats_queues(request).make, tmp_path / "runtime.db")
     raise AssertionError(request.param)
 
 
@@ -97,6 +105,21 @@ def _postgres_backend(schema: PostgresSchema) -> Backend:
         return WorkflowService(PostgresWorkflowStore(schema.database()), clock)
 
     return Backend(bus, queues, schedules, workflows)
+
+
+def _nats_backend(buses: NatsBuses, make_queues: Callable[[], Any], path: Path) -> Backend:
+    """The bus and queues on NATS JetStream; schedules and workflows stay on the runtime file."""
+    sqlite = _sqlite_backend(path)
+
+    def queues(clock: ManualClock) -> QueueService:
+        return QueueService(make_queues(), clock)
+
+    def bus(clock: ManualClock, **options: Any) -> EventBus:
+        options.setdefault("queues", queues(clock))
+        options.setdefault("scheduler", sqlite.make_scheduler(clock, None))
+        return EventBus(buses.make(now=clock.time()), clock, **options)
+
+    return Backend(bus, queues, sqlite.make_scheduler, sqlite.make_workflows)
 
 
 @pytest.fixture
