@@ -11,7 +11,6 @@ a version read before a key expired cannot overwrite its successor.
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Sequence
 from typing import Any
 
