@@ -12,19 +12,21 @@ guarantee rests on:
 - The archive is not kept in memory: `archived`, `search` and `replay` read the bus's `append` records
   back from the stream (`bus_archive`). `expire` records a per-bus cut-off that hides older events at
   once, then purges the bus's subject up to the first record that still holds a visible event.
-- A claim is decided on the latest state (`Nats-Expected-Last-Subject-Sequence` on the claims subject)
+- Every other record (bus and rule changes, claims, settlements, expiry, replays, snapshots) goes on
+  one control subject. A claim is decided on the latest state (`Nats-Expected-Last-Subject-Sequence`)
   and re-checked when applied (a delivery settled or claimed since it was chosen is skipped), so no
   delivery goes to two dispatchers at once; leases are due times on the caller's clock, as on
-  PostgreSQL. Settlements are unchecked records applied by delivery id.
-- Bus and rule changes are checked records on one catalog subject (a conflict or a missing bus is
-  decided on the latest state).
-- Start-up: every `compact_after` records the state is written as a compressed snapshot and older
-  control records are purged; a new process installs the latest snapshot and applies only later
-  records. The tail still reads the retained archive records once at start (and keeps nothing of
-  them but what is pending).
+  PostgreSQL. Settlements are unchecked records applied by delivery id. Bus and rule changes are
+  checked, so a conflict or a missing bus is decided on the latest state.
+- Start-up: every `compact_after` records the state is written as a compressed snapshot on the
+  control subject (checked, so every control record before it is in it) and the control records
+  before it are purged, which leaves the snapshot first; a new process installs it and applies only
+  later records. The tail still reads the retained archive records once at start, keeping nothing of
+  them but what is pending.
 
 Limits: a put larger than the server's max payload (1 MB by default) is refused; a snapshot must
-fit in one message after compression (a larger outbox backlog postpones compaction).
+fit in one message after compression (a larger outbox backlog postpones compaction); a deleted bus's
+archive records are hidden, not purged.
 """
 
 from __future__ import annotations
@@ -62,8 +64,7 @@ from hexad.runtime.events import Event
 __all__ = ["DEFAULT_BUS_STREAM", "NatsBusStore"]
 
 DEFAULT_BUS_STREAM = "HEXAD_BUS"
-_CATALOG, _CLAIMS, _SETTLES, _REPLAYS, _SNAPSHOT = "catalog", "claims", "settles", "replays", "snapshot"
-_CONTROL = (_CATALOG, _CLAIMS, _SETTLES, _REPLAYS)
+_CONTROL = "control"  # every record but puts: buses, rules, claims, settlements, expiry, replays, snapshots
 _MAX_SNAPSHOT_BYTES = 800_000
 _log = logging.getLogger(__name__)
 
@@ -122,16 +123,13 @@ class NatsBusStore:
         )
         js: JetStreamContext = self._nc.jetstream(timeout=10.0)
         self._reader = ArchiveReader(js, self.stream)
-        try:
-            latest = await js.get_last_msg(self.stream, self.log.subject_of(_SNAPSHOT))
-        except nats.js.errors.NotFoundError:
-            latest = None  # a new stream, or one never compacted
-        if latest is not None and latest.data and latest.seq is not None:
-            self.state.install(latest.seq, json.loads(latest.data))
+        first = await self._reader.first(self.log.subject_of(_CONTROL))
+        if first is not None and first[1].get("op") == "snapshot":  # compaction leaves it first
+            self.state.install(*first)
         await self.log.start()
         if DEFAULT_BUS not in self.state.buses:
             record = {"op": "create_bus", "name": DEFAULT_BUS, "archive_retention_days": 7}
-            await self.log.append(_CATALOG, lambda: {**record, "created_at": self._created_at})
+            await self.log.append(_CONTROL, lambda: {**record, "created_at": self._created_at})
 
     async def close(self) -> None:
         if self._started:
@@ -170,7 +168,7 @@ class NatsBusStore:
                 "created_at": bus.created_at,
             }  # fmt: skip
 
-        if not await self._run(lambda: self.log.append(_CATALOG, decide)):
+        if not await self._run(lambda: self.log.append(_CONTROL, decide)):
             raise ConflictError(f"event bus {bus.name!r} already exists")
 
     async def update_bus(self, bus: Bus) -> None:
@@ -215,7 +213,7 @@ class NatsBusStore:
 
     async def put_rule(self, rule: Rule) -> None:
         record = {"op": "put_rule", "bus": rule.bus, "name": rule.name, "definition": rule.to_json()}
-        await self._run(lambda: self.log.append(_CATALOG, lambda: dict(record)))
+        await self._run(lambda: self.log.append(_CONTROL, lambda: dict(record)))
 
     async def get_rule(self, bus: str, name: str) -> Rule:
         def find() -> Rule:
@@ -249,10 +247,10 @@ class NatsBusStore:
             return {"op": "delete_rule", "bus": bus, "name": name}
 
         async def delete() -> bool:
-            outcome = await self.log.append(_CATALOG, decide)
+            outcome = await self.log.append(_CONTROL, decide)
             if outcome is None:  # perhaps put by another process a moment ago
                 await self.log.sync()
-                outcome = await self.log.append(_CATALOG, decide)
+                outcome = await self.log.append(_CONTROL, decide)
             return bool(outcome)
 
         result: bool = await self._run(delete)
@@ -286,7 +284,7 @@ class NatsBusStore:
             "deliveries": [_delivery_row(d, index) for d in deliveries],
             "counters": _counter_rows(counters),
         }
-        key = _archive_key(bus) if archive and events else _REPLAYS
+        key = _archive_key(bus) if archive and events else _CONTROL
 
         async def put() -> list[int]:
             ids: list[int] = await self.log.append(key, lambda: record, checked=False)
@@ -307,7 +305,7 @@ class NatsBusStore:
             return {"op": "claim", "now": now, "lease_until": lease_until, "ids": ids} if ids else None
 
         async def take() -> list[Row]:
-            rows: list[Row] | None = await self.log.append(_CLAIMS, decide)
+            rows: list[Row] | None = await self.log.append(_CONTROL, decide)
             self._compact_soon()
             return rows or []
 
@@ -322,7 +320,7 @@ class NatsBusStore:
         }
 
         async def put() -> None:
-            await self.log.append(_SETTLES, lambda: record, checked=False)
+            await self.log.append(_CONTROL, lambda: record, checked=False)
             self._compact_soon()
 
         await self._run(put)
@@ -376,7 +374,7 @@ class NatsBusStore:
     async def expire(self, bus: str, received_before: float) -> int:
         async def expire() -> int:
             record = {"op": "expire", "bus": bus, "before": received_before}
-            old_cut: float | None = await self.log.append(_CATALOG, lambda: dict(record), checked=False)
+            old_cut: float | None = await self.log.append(_CONTROL, lambda: dict(record), checked=False)
             return await self._drop_expired(bus, received_before, old_cut)
 
         result: int = await self._run(expire)
@@ -386,25 +384,33 @@ class NatsBusStore:
         """Count the events the cut-off hid, and purge the bus's records that hold nothing visible."""
         low = -float("inf") if old_cut is None else old_cut
         counted = 0
-        purge_to = 0
+        hidden_to = last = 0
         with self._lock:
             first = self.state.floors.get(bus, 0) + 1
         async for sequence, record in self._archive().records(self.log.subject_of(_archive_key(bus)), first):
             events = record.get("events", []) if record.get("op") == "append" else []
             counted += sum(1 for b, received_at, _, _ in events if b == bus and low <= received_at < before)
+            last = sequence
             with self._lock:
                 if any(self.state.visible(b, sequence, received_at) for b, received_at, _, _ in events):
                     break
-            purge_to = sequence + 1
-        if purge_to:
-            await self._purge_archive(bus, purge_to)
+            hidden_to = sequence
+        if hidden_to:
+            await self._purge_archive(bus, min(hidden_to + 1, last))
         return counted
 
-    async def _purge_archive(self, bus: str, before_sequence: int) -> None:
-        """Purge the bus's records before `before_sequence`, as far as a snapshot covers them."""
-        if self.state.snapshot_as_of + 1 < before_sequence:
+    async def _purge_archive(self, bus: str, keep_from: int) -> None:
+        """Purge the bus's records before `keep_from` (a record of the bus that stays), as far as a
+        snapshot covers them.
+
+        A filtered purge moves every consumer of the stream (NATS 2.9) to the first record left on the
+        purged subject, or past the stream's end when none is left: so one record always stays, and it
+        is one this process's tail has already passed (other tails passed it long ago: it is old).
+        """
+        await self.log.sync()
+        if self.state.snapshot_as_of + 1 < keep_from:
             await self._compact(force=True)
-        upto = min(before_sequence, self.state.snapshot_as_of + 1)
+        upto = min(keep_from, self.state.snapshot_as_of + 1)
         if upto > 1:
             await self.log.purge_before(_archive_key(bus), upto)
 
@@ -458,10 +464,10 @@ class NatsBusStore:
     async def _catalog(self, decide: Callable[[], dict[str, Any] | None]) -> Any:
         """A checked catalog record; a refusal on a possibly stale view is decided again once caught up."""
         try:
-            return await self.log.append(_CATALOG, decide)
+            return await self.log.append(_CONTROL, decide)
         except NotFoundError:
             await self.log.sync()
-            return await self.log.append(_CATALOG, decide)
+            return await self.log.append(_CONTROL, decide)
 
     def _delivery(self, row: Row) -> Delivery:
         target = self._targets.get(row.target)
@@ -502,12 +508,9 @@ class NatsBusStore:
             return record
 
         try:
-            outcome: tuple[int, int] | None = await self.log.append(_SNAPSHOT, decide)
-            if outcome is not None:
-                sequence, as_of = outcome
-                for key in _CONTROL:
-                    await self.log.purge_before(key, as_of + 1)
-                await self.log.purge_before(_SNAPSHOT, sequence)
+            outcome: tuple[int, int] | None = await self.log.append(_CONTROL, decide)
+            if outcome is not None:  # checked: every control record before it is in it
+                await self.log.purge_before(_CONTROL, outcome[0])
         except Exception:  # compaction is housekeeping: the next write tries again
             _log.warning("event bus stream %s: compaction failed", self.stream, exc_info=True)
         finally:

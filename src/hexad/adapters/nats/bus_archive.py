@@ -44,6 +44,15 @@ class ArchiveReader:
             yield msg.seq, json.loads(msg.data)
             sequence = msg.seq + 1
 
+    async def first(self, subject: str) -> tuple[int, dict[str, Any]] | None:
+        """The oldest record on `subject` (None when there is none, or no stream yet)."""
+        try:
+            msg = await self._js.get_msg(self._stream, seq=1, subject=subject, next=True)
+        except NotFoundError:
+            return None
+        assert msg.seq is not None and msg.data is not None
+        return msg.seq, json.loads(msg.data)
+
     async def record(self, sequence: int) -> dict[str, Any] | None:
         """The record at `sequence`, or None once it was purged."""
         try:
