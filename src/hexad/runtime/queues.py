@@ -127,6 +127,7 @@ class QueueService:
         self._clock = clock
         self._poll_interval = poll_interval
         self._wakeups = _wakeups_for(backend)
+        self._watching = False
 
     # --- queues
 
@@ -239,10 +240,20 @@ class QueueService:
                 remaining = deadline - self._clock.time()
                 if messages or remaining <= 0 or woken is None:
                     return messages
+                self._watch_other_processes()
                 await self._wait(woken, min(remaining, self._poll_interval))
             finally:
                 if woken is not None:
                     self._wakeups.unregister(queue, woken)
+
+    def _watch_other_processes(self) -> None:
+        """Before the first wait: a backend that hears other processes' sends (PostgreSQL's
+        `LISTEN`) wakes this process's long polls then, not at their next poll."""
+        if not self._watching:
+            self._watching = True
+            watch = getattr(self._backend, "watch_sends", None)
+            if watch is not None:
+                watch(self._wakeups.notify)
 
     async def delete(self, queue: str, receipt_handle: str) -> None:
         """Delete a received message; a handle made stale by a later receive is a no-op (as in SQS)."""

@@ -27,6 +27,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from hexad.adapters.postgres.listener import ChannelListener
 from hexad.errors import RuntimeStoreError
 
 __all__ = ["PostgresDatabase", "is_postgres_url", "libpq_url"]
@@ -110,6 +111,7 @@ class PostgresDatabase:
             reason = _connect_error(self.url, connect_timeout) or str(exc)
             raise RuntimeStoreError(f"cannot connect to PostgreSQL at {_masked(self.url)}: {reason}") from exc
         self._schemas: set[str] = set()
+        self._listeners: dict[str, ChannelListener] = {}
 
     @property
     def identity(self) -> str:
@@ -166,8 +168,20 @@ class PostgresDatabase:
             self._relaxed._schemas = self._schemas
         return self._relaxed
 
+    def listen(self, channel: str, callback: Callable[[str], None]) -> ChannelListener:
+        """Call `callback(payload)` for every `NOTIFY` on `channel` (one listening connection per
+        channel and pool, in a thread of its own, closed with the pool)."""
+        listener = self._listeners.get(channel)
+        if listener is None:
+            listener = self._listeners[channel] = ChannelListener(self.url, channel)
+        listener.watch(callback)
+        return listener
+
     def close(self) -> None:
-        """Close every connection of the pool (and of its relaxed sibling)."""
+        """Close every connection of the pool (and of its relaxed sibling and its listeners)."""
+        for listener in self._listeners.values():
+            listener.close()
+        self._listeners.clear()
         if self._relaxed is not None:
             self._relaxed.close()
         self._pool.close()

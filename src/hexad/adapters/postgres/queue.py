@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -191,14 +191,17 @@ ORDER BY position
 # queue's settings read inside it. A queue that is gone (or became FIFO) matches nothing, and the
 # caller falls back to the full transaction, which raises or takes the FIFO path.
 _FAST_SEND = """
-INSERT INTO queue_messages (queue, message_id, body, attributes, sent_at, visible_at)
-SELECT %(queue)s, message_id, body, attributes, sent_at, visible_at
-FROM unnest(%(message_ids)s::text[], %(bodies)s::text[], %(attributes)s::text[], %(sent_at)s::float8[],
-            %(visible_at)s::float8[])
-    WITH ORDINALITY AS m (message_id, body, attributes, sent_at, visible_at, position)
-WHERE EXISTS (SELECT FROM queue_queues WHERE name = %(queue)s AND NOT fifo)
-ORDER BY position
-RETURNING seq
+WITH sent AS (
+    INSERT INTO queue_messages (queue, message_id, body, attributes, sent_at, visible_at)
+    SELECT %(queue)s, message_id, body, attributes, sent_at, visible_at
+    FROM unnest(%(message_ids)s::text[], %(bodies)s::text[], %(attributes)s::text[], %(sent_at)s::float8[],
+                %(visible_at)s::float8[])
+        WITH ORDINALITY AS m (message_id, body, attributes, sent_at, visible_at, position)
+    WHERE EXISTS (SELECT FROM queue_queues WHERE name = %(queue)s AND NOT fifo)
+    ORDER BY position
+    RETURNING seq
+)
+SELECT seq, pg_notify(%(channel)s, %(queue)s) FROM sent
 """
 _FAST_RECEIVE = f"""
 UPDATE queue_messages AS m {_CLAIM_SET}
@@ -283,8 +286,14 @@ class PostgresQueueBackend:
         self._standard: set[str] = set()  # standard queues seen here: their fast paths are worth a try
         self._group = GroupCommit()  # a queue's concurrent sends (receives, deletes) share a statement
         database.ensure_schema("queues", _DDL)
-        # long polls in this process wake on sends through any backend on the same database
+        # long polls in this process wake on sends through any backend on the same database, and
+        # those of other processes on the NOTIFY every send makes on this channel
         self.wakeup_key = f"postgres:{database.identity}"
+        self.channel = f"hexad_queues_{database.schema or 'public'}"
+
+    def watch_sends(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(queue)` when any process sends to a queue here (a hint: it may come twice)."""
+        self._db.listen(self.channel, callback)
 
     async def create_queue(self, config: QueueConfig) -> None:
         values = (
@@ -401,6 +410,7 @@ class PostgresQueueBackend:
                     name: list(values) for name, values in zip(columns, zip(*rows, strict=True), strict=True)
                 }
                 conn.execute(_INSERT_MESSAGES, {"queue": queue, "now": now, **arrays})
+                conn.execute("SELECT pg_notify(%s, %s)", (self.channel, queue))  # sent at the commit
         return ids
 
     def _receive(self, queue: str, max_messages: int, visibility_timeout: float, now: float) -> list[Message]:
@@ -435,6 +445,7 @@ class PostgresQueueBackend:
         rows = [_row(message_id, m, now) for message_id, (m, now) in zip(ids, messages, strict=True)]
         parameters = {
             "queue": queue,
+            "channel": self.channel,
             "message_ids": ids,
             "bodies": [row[1] for row in rows],
             "attributes": [row[2] for row in rows],
