@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
+from hexad.adapters.nats.bus import NatsBusStore
 from hexad.adapters.nats.leases import NatsKvLeases
 from hexad.adapters.nats.loop import adopt_running_loop
 from hexad.adapters.nats.queue import NatsQueueBackend
@@ -28,6 +29,7 @@ from hexad.adapters.sqlite.workflows import SqliteWorkflowStore
 from hexad.config import Settings, get_settings
 from hexad.domain.database import engine_for
 from hexad.lake.objects import ObjectStore, open_object_store
+from hexad.ports.bus import BusStore
 from hexad.ports.queue import QueueBackend
 from hexad.ports.state import StateStore
 from hexad.runtime.actors.control import control_directory
@@ -48,6 +50,7 @@ __all__ = [
     "domain_engine",
     "event_bus",
     "lease_store",
+    "nats_bus_store",
     "nats_queue_backend",
     "object_store",
     "postgres_database",
@@ -147,26 +150,44 @@ def object_store(settings: Settings | None = None) -> ObjectStore:
     return open_object_store(settings.effective_object_store_url, settings)
 
 
-_event_buses: dict[SqliteDatabase | PostgresDatabase, EventBus] = {}
+_event_buses: dict[SqliteDatabase | PostgresDatabase | NatsBusStore, EventBus] = {}
+_nats_bus_stores: dict[str, NatsBusStore] = {}
+
+
+def nats_bus_store(settings: Settings | None = None, *, now: float = 0.0) -> NatsBusStore | None:
+    """The process's event bus store on NATS JetStream (stream `HEXAD_BUS`) when queues are on NATS
+    (distributed profile, `HEXAD_NATS_URL` set explicitly); `now` dates the default bus if it is new."""
+    settings = settings or get_settings()
+    if nats_queue_backend(settings) is None:
+        return None
+    store = _nats_bus_stores.get(settings.nats_url)
+    if store is None:
+        store = _nats_bus_stores.setdefault(settings.nats_url, NatsBusStore(settings.nats_url, now=now))
+    return store
 
 
 def event_bus(settings: Settings | None = None, *, clock: Clock | None = None) -> EventBus:
-    """The event bus on PostgreSQL (distributed profile) or the runtime file: queue and mailbox targets
-    via `queue_service`, workflow targets start executions of `workflow_service` (a workflow runner
-    drives them), scheduled rules live in `scheduler`.
+    """The event bus on NATS JetStream or PostgreSQL (distributed profile), or the runtime file: queue
+    and mailbox targets via `queue_service`, workflow targets start executions of `workflow_service`
+    (a workflow runner drives them), scheduled rules live in `scheduler`.
 
-    Without `clock` every caller in the process shares one bus per database, so callables registered
+    Without `clock` every caller in the process shares one bus per store, so callables registered
     by one component and puts made by another reach the same delivery loop at once.
     """
-    database: SqliteDatabase | PostgresDatabase = postgres_database(settings) or runtime_database(settings)
-    if clock is None and database in _event_buses:
-        return _event_buses[database]
     used_clock = clock or SystemClock()
-    store = (
-        PostgresBusStore(database, now=used_clock.time())
-        if isinstance(database, PostgresDatabase)
-        else SqliteBusStore(database, now=used_clock.time())
+    nats = nats_bus_store(settings, now=used_clock.time())
+    key: SqliteDatabase | PostgresDatabase | NatsBusStore = (
+        nats or postgres_database(settings) or runtime_database(settings)
     )
+    if clock is None and key in _event_buses:
+        return _event_buses[key]
+    store: BusStore
+    if isinstance(key, NatsBusStore):
+        store = key
+    elif isinstance(key, PostgresDatabase):
+        store = PostgresBusStore(key, now=used_clock.time())
+    else:
+        store = SqliteBusStore(key, now=used_clock.time())
     bus = EventBus(
         store,
         used_clock,
@@ -175,7 +196,7 @@ def event_bus(settings: Settings | None = None, *, clock: Clock | None = None) -
         workflows=workflow_service(settings, clock=used_clock).start,
     )
     if clock is None:
-        _event_buses[database] = bus
+        _event_buses[key] = bus
     return bus
 
 
