@@ -201,3 +201,35 @@ async def test_deliveries_of_a_killed_process_are_made_by_a_new_one(request: pyt
         await asyncio.sleep(0.01)  # until the dead process's leases (1 s) run out
     assert sorted(payload["detail"]["n"] for payload in delivered) == list(range(50))
     assert [e.detail["n"] for e in await bus.search("default")] == list(range(50))
+
+
+async def test_a_tail_following_by_sequence_misses_no_event_of_concurrent_putters(
+    request: pytest.FixtureRequest,
+) -> None:
+    buses = nats_buses(request)
+    clock = ManualClock(START)
+    putters = [EventBus(buses.make(now=clock.time()), clock) for _ in range(3)]
+    reader = buses.make()
+    seen: list[int] = []
+    done = asyncio.Event()
+
+    async def put(bus: EventBus, first: int) -> None:
+        for n in range(first, first + 60, 3):
+            await bus.put_events([entry(n), entry(n + 1), entry(n + 2)])
+
+    async def follow() -> None:
+        after = 0
+        while True:
+            finished = done.is_set()
+            for archived in await reader.archived("default", None, None, after, 7):
+                seen.append(archived.event.detail["n"])
+                after = archived.sequence
+            if finished and len(seen) >= 180:
+                return
+            await asyncio.sleep(0)
+
+    follower = asyncio.create_task(follow())
+    await asyncio.gather(*(put(bus, 1000 * i) for i, bus in enumerate(putters)))
+    done.set()
+    await asyncio.wait_for(follower, 30)
+    assert sorted(seen) == sorted(n + 1000 * i for i in range(3) for n in range(60))
