@@ -119,6 +119,28 @@ async def test_expiry_purges_the_archive_records_from_the_stream(request: pytest
     assert fresh.stats("short").counters["events"] == 4
 
 
+async def test_a_deleted_bus_leaves_its_records_behind_and_a_new_one_of_its_name_starts_empty(
+    request: pytest.FixtureRequest,
+) -> None:
+    buses = nats_buses(request)
+    clock = ManualClock(START)
+    bus = EventBus(buses.make(now=clock.time()), clock)
+    store = bus.store
+    assert isinstance(store, NatsBusStore)
+    await bus.create_bus("gone")
+    for n in range(3):
+        await bus.put_events([entry(n, "gone")])
+    await bus.delete_bus("gone")
+    assert await stream_messages(store, "a:gone") == 1  # one hidden record stays (see _purge_archive)
+    await bus.create_bus("gone")
+    assert await bus.search("gone") == []
+    assert await store.last_sequence("gone") == 0
+    await bus.put_events([entry(7, "gone")])
+    assert [e.detail["n"] for e in await bus.search("gone")] == [7]
+    fresh = EventBus(buses.make(), clock)
+    assert [e.detail["n"] for e in await fresh.search("gone")] == [7]
+
+
 async def test_two_dispatchers_never_take_the_same_delivery(request: pytest.FixtureRequest) -> None:
     buses = nats_buses(request)
     clock = ManualClock(START)

@@ -11,7 +11,8 @@ guarantee rests on:
   puts never conflict and the archive sequence follows stream order, which is commit order.
 - The archive is not kept in memory: `archived`, `search` and `replay` read the bus's `append` records
   back from the stream (`bus_archive`). `expire` records a per-bus cut-off that hides older events at
-  once, then purges the bus's subject up to the first record that still holds a visible event.
+  once, then purges the bus's subject up to the first record that still holds a visible event; a
+  deleted bus's archive is hidden at once and its records purged (see `_purge_archive`).
 - Every other record (bus and rule changes, claims, settlements, expiry, replays, snapshots) goes on
   one control subject. A claim is decided on the latest state (`Nats-Expected-Last-Subject-Sequence`)
   and re-checked when applied (a delivery settled or claimed since it was chosen is skipped), so no
@@ -25,8 +26,7 @@ guarantee rests on:
   them but what is pending.
 
 Limits: a put larger than the server's max payload (1 MB by default) is refused; a snapshot must
-fit in one message after compression (a larger outbox backlog postpones compaction); a deleted bus's
-archive records are hidden, not purged.
+fit in one message after compression (a larger outbox backlog postpones compaction).
 """
 
 from __future__ import annotations
@@ -203,7 +203,13 @@ class NatsBusStore:
                 raise ConflictError(f"event bus {name!r} still has rules; delete them first")
             return {"op": "delete_bus", "name": name}
 
-        outcome = await self._run(lambda: self._catalog(decide))
+        async def delete() -> Any:
+            outcome = await self._catalog(decide)
+            if outcome == "deleted":  # its archive is hidden at once; its records go now
+                await self._drop_hidden(name, start=1)
+            return outcome
+
+        outcome = await self._run(delete)
         if outcome == "missing":
             raise NotFoundError(f"event bus {name!r} does not exist")
         if outcome == "rules":
@@ -375,19 +381,22 @@ class NatsBusStore:
         async def expire() -> int:
             record = {"op": "expire", "bus": bus, "before": received_before}
             old_cut: float | None = await self.log.append(_CONTROL, lambda: dict(record), checked=False)
-            return await self._drop_expired(bus, received_before, old_cut)
+            with self._lock:
+                start = self.state.floors.get(bus, 0) + 1
+            low = -float("inf") if old_cut is None else old_cut
+            return await self._drop_hidden(bus, start=start, low=low, before=received_before)
 
         result: int = await self._run(expire)
         return result
 
-    async def _drop_expired(self, bus: str, before: float, old_cut: float | None) -> int:
-        """Count the events the cut-off hid, and purge the bus's records that hold nothing visible."""
-        low = -float("inf") if old_cut is None else old_cut
+    async def _drop_hidden(
+        self, bus: str, *, start: int, low: float = -float("inf"), before: float = -float("inf")
+    ) -> int:
+        """Purge the bus's records from `start` on that hold nothing visible, up to the first that does;
+        returns how many of its events were received in [low, before) (what an expiry just hid)."""
         counted = 0
         hidden_to = last = 0
-        with self._lock:
-            first = self.state.floors.get(bus, 0) + 1
-        async for sequence, record in self._archive().records(self.log.subject_of(_archive_key(bus)), first):
+        async for sequence, record in self._archive().records(self.log.subject_of(_archive_key(bus)), start):
             events = record.get("events", []) if record.get("op") == "append" else []
             counted += sum(1 for b, received_at, _, _ in events if b == bus and low <= received_at < before)
             last = sequence
