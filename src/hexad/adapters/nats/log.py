@@ -190,12 +190,38 @@ class JetStreamLog:
         sequence = msg.metadata.sequence.stream
         if sequence <= self.applied:
             return
+        if sequence > self.applied + 1:
+            await self._fill_gap(sequence)
+        self._apply_record(sequence, msg.subject, msg.data)
+
+    async def _fill_gap(self, until: int) -> None:
+        """Apply the records between the last applied one and `until` that the tail never got.
+
+        Most gaps are records purged long ago (compaction), but on NATS 2.9 a purge of one subject also
+        moves every consumer of the stream forward to that subject's first remaining record, so a tail
+        that was behind skips other subjects' records. Direct gets ("the next record from here")
+        find them; a gap of purged records costs one round trip. If a get fails, nothing after the gap
+        is applied: the next record the tail delivers tries again.
+        """
+        js = self._context()
+        position = self.applied + 1
+        while position < until:
+            try:
+                found = await js.get_msg(self.stream, seq=position, next=True, subject=f"{self.stream}.>")
+            except NotFoundError:
+                return
+            if found.seq is None or found.seq >= until:
+                return
+            self._apply_record(found.seq, found.subject or "", found.data or b"")
+            position = found.seq + 1
+
+    def _apply_record(self, sequence: int, subject: str, data: bytes) -> None:
         nonce: str | None = None
         try:
-            record = json.loads(msg.data)
+            record = json.loads(data)
             nonce = record.get("nonce")
             with self.lock:
-                self.last_by_subject[msg.subject] = sequence
+                self.last_by_subject[subject] = sequence
                 result: Any = self._apply(sequence, record)
             error: BaseException | None = None
         except Exception as exc:  # a record this version cannot apply: say so, keep the log moving
