@@ -844,3 +844,16 @@ async def test_concurrent_callers_on_one_queue_each_get_their_own_outcome(
     clock.advance(10)
     back = await queues.receive("fast", max_messages=10)
     assert sorted(m.message_id for m in back) == sorted(m.message_id for m in short)
+
+
+async def test_concurrent_batches_near_the_size_limit_are_all_stored(queues: QueueService) -> None:
+    """Batches of 256 KB of characters outside ASCII, sent at once (a backend may share writes)."""
+    await queues.ensure_queue("big")
+    body = "\N{GRINNING FACE}" * (256 * 1024 // 4 // 10 - 64)  # 4 bytes each: ~25 KB per message
+    batches = [[OutgoingMessage(f"{sender}:{i}:" + body) for i in range(10)] for sender in range(4)]
+    sent = await asyncio.gather(*(queues.send_batch("big", batch) for batch in batches))
+    assert len({message_id for ids in sent for message_id in ids}) == 40
+    received: list[Message] = []
+    while batch := await queues.receive("big", max_messages=10):
+        received.extend(batch)
+    assert sorted(m.body for m in received) == sorted(m.body for batch in batches for m in batch)

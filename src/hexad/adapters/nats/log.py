@@ -147,7 +147,9 @@ class JetStreamLog:
                     record["nonce"] = nonce
                     headers = {"Nats-Expected-Last-Subject-Sequence": str(expected)} if checked else None
                     try:
-                        await js.publish(subject, json.dumps(record).encode(), headers=headers)
+                        await js.publish(
+                            subject, json.dumps(record, ensure_ascii=False).encode(), headers=headers
+                        )
                     except _UNAVAILABLE:  # the server is restarting: the record may have landed
                         await self._sync_when_back()  # (the nonce says, once the tail catches up)
                         continue

@@ -134,18 +134,19 @@ class NatsQueueBackend:
     # --- messages
 
     async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
-        part = (list(messages), now)
+        batch = list(messages)
+        part = _Send(batch, now, _encoded_size(batch))
 
-        def size(part: tuple[list[OutgoingMessage], float]) -> int:
-            return sum(len(message.body) for message in part[0])
-
-        async def write(parts: list[tuple[list[OutgoingMessage], float]]) -> list[list[str]]:
-            outcome = await self._write(queue, lambda: self.state.plan_send(queue, parts))
+        async def write(parts: list[_Send]) -> list[list[str]]:
+            plan = [(part.messages, part.now) for part in parts]
+            outcome = await self._write(queue, lambda: self.state.plan_send(queue, plan))
             if outcome is None:  # the queue was deleted after the send was decided
                 raise NotFoundError(f"queue {queue!r} does not exist")
             return list(outcome)
 
-        result: list[str] = await self._run(lambda: self._group.join((queue, "send"), part, write, size))
+        result: list[str] = await self._run(
+            lambda: self._group.join((queue, "send"), part, write, _Send.size_of)
+        )
         return result
 
     async def receive(
@@ -304,10 +305,25 @@ class NatsQueueBackend:
 
 
 @dataclass
+class _Send:
+    messages: list[OutgoingMessage]
+    now: float
+    size: int  # bytes as a record carries them (JSON), so shared records stay under NATS's 1 MB
+
+    @staticmethod
+    def size_of(part: _Send) -> int:
+        return part.size
+
+
+@dataclass
 class _Receiver:
     limit: int
     visibility_timeout: float
     now: float
+
+
+def _encoded_size(batch: list[OutgoingMessage]) -> int:
+    return len(json.dumps([(m.body, m.attributes) for m in batch], ensure_ascii=False).encode())
 
 
 def _current(stored: Any, handle: str) -> bool:
