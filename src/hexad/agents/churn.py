@@ -1,8 +1,16 @@
 """Churn risk per active client: a scikit-learn model trained on the MSP's own churn history.
 
 Features, as known at a date `t` (no later data is used): invoices paid late (mean days past due of
-the invoices issued in the last six months, counting unpaid ones up to `t`), satisfaction (last 3
-months vs the 6 months before them), ticket volume (the same two windows) and the client's tier.
+the invoices issued in the last six months and due by `t`, counting unpaid ones up to `t`) and how
+much later that is than the six months before (a client who has always paid two weeks late is not
+showing a new warning sign; one who starts to is; a client without that earlier history shows no
+change), satisfaction (last 3 months vs the 6 months before them), ticket volume (the same two
+windows) and the client's tier.
+
+Satisfaction means are shrunk toward a prior as if `SATISFACTION_PRIOR_ANSWERS` (2) more survey
+answers had given it: the baseline toward the portfolio's mean, the recent score toward the client's
+own baseline. A small client answers one survey in a month or two, and a single "3" is not a fall in
+satisfaction; a client with dozens of poor answers barely moves.
 
 Training rows are monthly snapshots of every client active at `t` from five months into the data
 until six months before the reference date; the label is "churned within `HORIZON_DAYS` (90) days after `t`".
@@ -51,17 +59,28 @@ __all__ = [
     "train_churn_model",
 ]
 
-FEATURES = ("late_days_mean", "satisfaction_drop", "satisfaction_recent", "ticket_ratio", "tier_rank")
+FEATURES = (
+    "late_days_mean",
+    "late_days_increase",
+    "satisfaction_drop",
+    "satisfaction_recent",
+    "ticket_ratio",
+    "tier_rank",
+)
 PROBABILITY_THRESHOLD = 0.5
 HORIZON_DAYS = 90
 SYMPTOM_THRESHOLD = 0.55
 MIN_CV_ROC_AUC = 0.7
 """Below this cross-validated ROC AUC the model has not learned the warning signs and is not used."""
+SATISFACTION_PRIOR_ANSWERS = 2.0
+"""A client's mean survey score counts as if this many more answers had given the prior."""
+_NEUTRAL_SATISFACTION = 4.0
 _WEIGHTS = {"late_days_mean": 0.35, "satisfaction_drop": 0.25, "agreement_ending": 0.25, "ticket_ratio": 0.15}
 _TIERS = {"bronze": 0, "silver": 1, "gold": 2, "platinum": 3}
 _MIN_CHURNED_CLIENTS = 3
 _LABELS = {
     "late_days_mean": "invoices paid {late_days_mean:.0f} days late on average (last 6 months)",
+    "late_days_increase": "invoices paid {late_days_increase:.0f} days later than the 6 months before",
     "satisfaction_drop": "satisfaction fell from {satisfaction_baseline:.1f} to {satisfaction_recent:.1f}",
     "satisfaction_recent": "recent satisfaction {satisfaction_recent:.1f} of 5",
     "ticket_ratio": "tickets x{ticket_ratio:.2f} ({tickets_recent:.1f}/month vs {tickets_baseline:.1f})",
@@ -110,17 +129,20 @@ def churn_features(
     table["tickets_baseline"] = base["tickets"].reindex(clients).fillna(0) / 6
     ratio = table["tickets_recent"] / table["tickets_baseline"].where(table["tickets_baseline"] > 0)
     table["ticket_ratio"] = ratio.fillna(1.0)
-    table["satisfaction_recent"] = (recent["sat_sum"] / recent["sat_n"].where(recent["sat_n"] > 0)).reindex(
-        clients
+    window = months[(months["month"] > now - 9) & (months["month"] <= now)]
+    answers = window["sat_n"].sum()
+    portfolio = float(window["sat_sum"].sum() / answers) if answers > 0 else _NEUTRAL_SATISFACTION
+    baseline = _shrunk(base["sat_sum"].reindex(clients), base["sat_n"].reindex(clients), portfolio)
+    table["satisfaction_recent"] = _shrunk(
+        recent["sat_sum"].reindex(clients), recent["sat_n"].reindex(clients), baseline
     )
-    table["satisfaction_baseline"] = (base["sat_sum"] / base["sat_n"].where(base["sat_n"] > 0)).reindex(
-        clients
-    )
-    table["satisfaction_drop"] = (table["satisfaction_baseline"] - table["satisfaction_recent"]).fillna(0.0)
-    table["satisfaction_recent"] = (
-        table["satisfaction_recent"].fillna(table["satisfaction_baseline"]).fillna(4.0)
-    )
-    table["late_days_mean"] = _late_days(frames("invoices"), at).reindex(clients).fillna(0.0)
+    table["satisfaction_baseline"] = baseline
+    table["satisfaction_drop"] = baseline - table["satisfaction_recent"]
+    invoices = frames("invoices")
+    table["late_days_mean"] = _late_days(invoices, at, at).reindex(clients).fillna(0.0)
+    before = _late_days(invoices, at, at - pd.Timedelta(days=183)).reindex(clients)
+    table["late_days_before"] = before
+    table["late_days_increase"] = table["late_days_mean"] - before.fillna(table["late_days_mean"])
     tiers = table_clients.set_index("client_id")["tier"].map(_TIERS)
     table["tier_rank"] = tiers.reindex(clients).fillna(1).astype(float)
     agreements = frames("agreements")
@@ -130,11 +152,21 @@ def churn_features(
     return table
 
 
-def _late_days(invoices: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
-    """Mean days past due, as known at `at`, of each client's invoices issued in the six months to `at`."""
+def _shrunk(total: pd.Series, answers: pd.Series, prior: pd.Series | float) -> pd.Series:
+    """Mean survey score as if `SATISFACTION_PRIOR_ANSWERS` more answers had given `prior`."""
+    weight = SATISFACTION_PRIOR_ANSWERS
+    return (total.fillna(0.0) + weight * prior) / (answers.fillna(0).astype(float) + weight)
+
+
+def _late_days(invoices: pd.DataFrame, at: pd.Timestamp, until: pd.Timestamp) -> pd.Series:
+    """Mean days past due, as known at `at`, of each client's invoices issued in the six months to `until`.
+
+    Only invoices already due at `at` count: one not yet due cannot be late, and counting it as on time
+    would dilute the figure by however many invoices happen to be in flight.
+    """
     window = invoices[
-        (invoices["issue_date"] > at - pd.Timedelta(days=183)) & (invoices["issue_date"] <= at)
-        & (invoices["status"] != "void")
+        (invoices["issue_date"] > until - pd.Timedelta(days=183)) & (invoices["issue_date"] <= until)
+        & (invoices["status"] != "void") & (invoices["due_date"] < at)
     ]  # fmt: skip
     paid = window["paid_date"].where(window["paid_date"] <= at, at).fillna(at)
     late = (paid - window["due_date"]).dt.days.clip(lower=0)
@@ -287,11 +319,15 @@ def churn_findings(
 
 
 def _model_for(ctx: AgentContext, reference: pd.Timestamp, *, reuse: bool) -> ChurnModel | None:
-    """A one-client run reuses the model the last full run trained for the same date; a full run retrains."""
+    """A one-client run reuses the model the last full run trained for the same date; a full run retrains.
+
+    A stored model trained on other features (an older Hexad) cannot score today's and is retrained.
+    """
     folder = ctx.lake / "ml-models" / "churn"
     if reuse:
         stored = ChurnModel.load(folder)
-        if stored is not None and stored.metrics.get("reference_date") == reference.date().isoformat():
+        wanted = {"reference_date": reference.date().isoformat(), "features": list(FEATURES)}
+        if stored is not None and all(stored.metrics.get(key) == value for key, value in wanted.items()):
             return stored
     model = train_churn_model(ctx.frames, reference)
     if model is not None:
