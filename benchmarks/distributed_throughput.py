@@ -2,7 +2,8 @@
 
 1. Queues, side by side on PostgreSQL (`PostgresQueueBackend`) and NATS JetStream
    (`NatsQueueBackend`), the load of `benchmarks/queue_engines.py`: `--pipelines` concurrent
-   pipelines, each on its own standard queue, send N/p messages in batches of 10 and drain them.
+   pipelines send N/p messages in batches of 10 and drain them, all on one shared standard queue
+   (`--shape shared`, the default) or each on its own (`--shape queues`).
    Targets (issue 9): >= 10,000 msg/s on PostgreSQL, >= 30,000 on NATS. Dramatiq on Redis and SQLite
    are in `benchmarks/queues_throughput.py`'s table of every engine.
 2. End to end: `--events` events through rules into keyed actors whose handlers apply an idempotent
@@ -113,7 +114,8 @@ def _distributed(workers: int, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--messages", type=int, default=20_000, help="messages per queue run")
-    parser.add_argument("--pipelines", type=int, default=4, help="concurrent send+drain pipelines")
+    parser.add_argument("--pipelines", type=int, default=16, help="concurrent send+drain pipelines")
+    parser.add_argument("--shape", default="shared", choices=sorted(queue_engines.SHAPE_LABELS))
     parser.add_argument("--runs", type=int, default=3, help="queue runs per engine (median reported)")
     parser.add_argument("--events", type=int, default=5_000, help="events per end-to-end run")
     parser.add_argument("--keys", type=int, default=500, help="keyed actors (clients)")
@@ -125,12 +127,14 @@ def main() -> None:
     queue_engines.NATS_URL, queue_engines.POSTGRES_URL = args.nats, args.postgres
     queue_rates = {
         engine: statistics.median(
-            queue_engines.run_engine(engine, args.messages, args.pipelines) for _ in range(args.runs)
+            queue_engines.run_engine(engine, args.messages, args.pipelines, args.shape)
+            for _ in range(args.runs)
         )
         for engine in ("postgres", "nats")
     }
     table = Table(
-        title=f"Queue send+receive+delete, batches of 10, {args.pipelines} pipelines (median of {args.runs})"
+        title=f"Queue send+receive+delete, batches of 10, {args.pipelines} pipelines on "
+        f"{queue_engines.SHAPE_LABELS[args.shape]} (median of {args.runs})"
     )
     for column in ("engine", "messages", "messages/s", "target", "met"):
         table.add_column(column, justify="left" if column == "engine" else "right")
