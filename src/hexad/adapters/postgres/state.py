@@ -10,7 +10,6 @@ a version read before a key expired cannot overwrite its successor.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,11 +75,6 @@ class PostgresStateStore:
     async def transact(self, operations: Sequence[StateOperation]) -> list[int]:
         keys = check_distinct_keys(operations)
         prepared = [(operation, encode_value(operation)) for operation in operations]
-        # in a thread: the durable commit waits for the disk's flush, and concurrent actors' commits
-        # then share one (PostgreSQL's group commit) instead of queueing behind each other on the loop
-        return await asyncio.to_thread(self._transact, keys, prepared)
-
-    def _transact(self, keys: list[str], prepared: list[tuple[StateOperation, str | None]]) -> list[int]:
         with self._db.transaction() as conn:
             rows = {key: conn.execute(_LOCK_KEY, (key,)).fetchone() for key in sorted(keys)}
             return [self._apply(conn, operation, rows[operation.key], value) for operation, value in prepared]
