@@ -25,6 +25,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hexad.cli.app import app
+from hexad.cli.scheduler_cmd import HEARTBEAT_FILE, HEARTBEAT_SECONDS
 from hexad.config import Settings, load_settings
 from hexad.observability.queue_depth import DEPTH, DEPTH_LABELS
 
@@ -348,6 +349,15 @@ def test_the_workers_serve_metrics_on_the_port_prometheus_scrapes(default: list[
     assert (annotations["prometheus.io/scrape"], annotations["prometheus.io/port"]) == ("true", "9464")
     assert annotations["prometheus.io/path"] == "/metrics"
     assert {"startupProbe", "livenessProbe"} <= set(container)
+
+
+def test_the_scheduler_is_probed_on_the_heartbeat_file_it_writes(default: list[Manifest]) -> None:
+    container = one(default, "Deployment", "t-hexad-scheduler")["spec"]["template"]["spec"]["containers"][0]
+    home = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == "home")
+    for probe in ("startupProbe", "livenessProbe"):
+        command = " ".join(container[probe]["exec"]["command"])
+        assert f"{home}/{HEARTBEAT_FILE}" in command and "-mmin -1" in command  # fresher than 60 s
+    assert HEARTBEAT_SECONDS * 3 <= 60  # a healthy scheduler touches it several times a minute
 
 
 def test_every_command_the_chart_runs_is_a_hexad_command(default: list[Manifest]) -> None:

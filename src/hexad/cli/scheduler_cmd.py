@@ -4,6 +4,10 @@ Leadership is a lease (`scheduler` in `wiring.lease_store`: NATS KV or the state
 quarter of `--ttl`; when the leader dies, a standby takes over within `--ttl` seconds. Each schedule
 fires once per nominal time even without the lease (the schedule store's compare-and-set decides),
 so the lease only keeps the standbys idle, and a leader that loses it stops firing before it expires.
+
+While its event loop runs, the process touches `HEXAD_HOME/run/scheduler.alive` every
+`HEARTBEAT_SECONDS`: a liveness probe that finds the file stale knows the loop has stopped turning
+(leader or standby alike), which a process that is merely present cannot show.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import os
 import signal
 import socket
+from pathlib import Path
 
 import typer
 
@@ -22,12 +27,29 @@ from hexad.runtime.actors.ownership import LeaderElection
 from hexad.runtime.actors.worker import event_loop_factory
 from hexad.runtime.clock import SystemClock
 
-__all__ = ["app"]
+__all__ = ["HEARTBEAT_FILE", "HEARTBEAT_SECONDS", "app", "heartbeat"]
+
+HEARTBEAT_FILE = "run/scheduler.alive"  # under HEXAD_HOME
+HEARTBEAT_SECONDS = 10.0
 
 app = typer.Typer(
     help="Fire due schedules (one leader among scheduler processes).", invoke_without_command=True
 )
 _log = logging.getLogger(__name__)
+
+
+async def heartbeat(path: Path, stop: asyncio.Event, every: float = HEARTBEAT_SECONDS) -> None:
+    """Touch `path` every `every` seconds until `stop`, then remove it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        while not stop.is_set():
+            path.touch()
+            try:
+                await asyncio.wait_for(stop.wait(), every)
+            except TimeoutError:
+                continue
+    finally:
+        path.unlink(missing_ok=True)
 
 
 async def _serve(ttl: float, member: str) -> None:
@@ -50,7 +72,12 @@ async def _serve(ttl: float, member: str) -> None:
         _log.info("scheduler %s stepped down", member)
 
     _log.info("scheduler %s standing by for the lease", member)
-    await election.run(stop, lead)
+    alive = asyncio.create_task(heartbeat(settings.home / HEARTBEAT_FILE, stop))
+    try:
+        await election.run(stop, lead)
+    finally:
+        stop.set()
+        await alive
 
 
 @app.callback()
