@@ -857,3 +857,17 @@ async def test_concurrent_batches_near_the_size_limit_are_all_stored(queues: Que
     while batch := await queues.receive("big", max_messages=10):
         received.extend(batch)
     assert sorted(m.body for m in received) == sorted(m.body for batch in batches for m in batch)
+
+
+async def test_a_malformed_handle_fails_only_its_own_delete(queues: QueueService) -> None:
+    await queues.ensure_queue("jobs")
+    await queues.send_batch("jobs", [OutgoingMessage(f"m{i}") for i in range(3)])
+    received = await queues.receive("jobs", max_messages=3)
+    outcomes = await asyncio.gather(
+        *(queues.delete("jobs", m.receipt_handle) for m in received),
+        queues.delete("jobs", "not-a-handle"),
+        return_exceptions=True,
+    )
+    assert outcomes[:3] == [None, None, None]
+    assert isinstance(outcomes[3], InvalidReceiptHandleError)
+    assert (await queues.attributes("jobs")).in_flight == 0

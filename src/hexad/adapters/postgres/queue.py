@@ -345,6 +345,8 @@ class PostgresQueueBackend:
         return self._receive(queue, max_messages, visibility_timeout, now)
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
+        for handle in receipt_handles:  # a malformed handle fails its own caller, not a shared write
+            receipt_sequence(handle)
         await self._group.join((queue, "delete"), list(receipt_handles), partial(self._deletes, queue))
 
     async def _fast_sends(
