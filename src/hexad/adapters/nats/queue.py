@@ -24,6 +24,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from hexad.adapters.nats.log import JetStreamLog
@@ -135,7 +136,7 @@ class NatsQueueBackend:
 
     async def send(self, queue: str, messages: Sequence[OutgoingMessage], now: float) -> list[str]:
         batch = list(messages)
-        part = _Send(batch, now, _encoded_size(batch))
+        part = _Send(batch, now)
 
         async def write(parts: list[_Send]) -> list[list[str]]:
             plan = [(part.messages, part.now) for part in parts]
@@ -308,7 +309,11 @@ class NatsQueueBackend:
 class _Send:
     messages: list[OutgoingMessage]
     now: float
-    size: int  # bytes as a record carries them (JSON), so shared records stay under NATS's 1 MB
+
+    @cached_property
+    def size(self) -> int:
+        """Bytes as a record carries them (JSON), so shared records stay under NATS's 1 MB."""
+        return len(json.dumps([(m.body, m.attributes) for m in self.messages], ensure_ascii=False).encode())
 
     @staticmethod
     def size_of(part: _Send) -> int:
@@ -320,10 +325,6 @@ class _Receiver:
     limit: int
     visibility_timeout: float
     now: float
-
-
-def _encoded_size(batch: list[OutgoingMessage]) -> int:
-    return len(json.dumps([(m.body, m.attributes) for m in batch], ensure_ascii=False).encode())
 
 
 def _current(stored: Any, handle: str) -> bool:

@@ -47,7 +47,7 @@ class GroupCommit:
     async def _drain(self, key: Hashable, write: Write, size: Callable[[Any], int]) -> None:
         try:
             while waiting := self._waiting.pop(key, []):
-                taken, total = 1, size(waiting[0][0])
+                taken, total = 1, size(waiting[0][0]) if len(waiting) > 1 else 0  # alone: no need to size
                 while taken < len(waiting) and total + size(waiting[taken][0]) <= self.max_bytes:
                     total += size(waiting[taken][0])
                     taken += 1
