@@ -44,8 +44,8 @@ from nats.js import JetStreamContext
 
 from hexad.adapters.nats.bus_archive import ArchiveReader, archived_events, to_archived
 from hexad.adapters.nats.bus_state import EVENTS_PER_RECORD, BusState, Row
+from hexad.adapters.nats.lifecycle import OpenOnce
 from hexad.adapters.nats.log import JetStreamLog
-from hexad.adapters.nats.loop import call, call_sync
 from hexad.adapters.shared.bus import outbox_values
 from hexad.errors import ConflictError, NotFoundError, RuntimeStoreError, ValidationError
 from hexad.ports.bus import (
@@ -91,8 +91,7 @@ class NatsBusStore:
         self.compact_after = compact_after
         self._lock = self.log.lock
         self._created_at = now
-        self._started = False
-        self._starting: asyncio.Future[None] | None = None
+        self._life = OpenOnce(self._open, self._close)
         self._nc: Client | None = None
         self._reader: ArchiveReader | None = None
         self._compaction: asyncio.Future[None] | None = None
@@ -102,20 +101,7 @@ class NatsBusStore:
 
     async def start(self) -> None:
         """Connect and load the stream; every operation calls it, so calling it first is optional."""
-        if not self._started:
-            await call(self._start())
-
-    async def _start(self) -> None:
-        if self._started:
-            return
-        if self._starting is None:  # concurrent first calls share one start
-            self._starting = asyncio.ensure_future(self._open())
-        try:
-            await asyncio.shield(self._starting)
-        except BaseException:
-            self._starting = None
-            raise
-        self._started = True
+        await self._life.start()
 
     async def _open(self) -> None:
         self._nc = await nats.connect(
@@ -132,25 +118,15 @@ class NatsBusStore:
             await self.log.append(_CONTROL, lambda: {**record, "created_at": self._created_at})
 
     async def close(self) -> None:
-        if self._started:
-            await call(self._close())
+        await self._life.close()
 
     def close_sync(self) -> None:
-        if self._started:
-            call_sync(self._close(), 10)
+        self._life.close_sync()
 
     async def _close(self) -> None:
-        self._started, self._starting = False, None
         await self.log.close()
         if self._nc is not None and not self._nc.is_closed:
             await self._nc.close()
-
-    async def _run(self, operation: Callable[[], Any]) -> Any:
-        async def run() -> Any:
-            await self._start()
-            return await operation()
-
-        return await call(run())
 
     def _archive(self) -> ArchiveReader:
         if self._reader is None:
@@ -168,7 +144,7 @@ class NatsBusStore:
                 "created_at": bus.created_at,
             }  # fmt: skip
 
-        if not await self._run(lambda: self.log.append(_CONTROL, decide)):
+        if not await self._life.run(lambda: self.log.append(_CONTROL, decide)):
             raise ConflictError(f"event bus {bus.name!r} already exists")
 
     async def update_bus(self, bus: Bus) -> None:
@@ -180,7 +156,7 @@ class NatsBusStore:
                 "archive_retention_days": bus.archive_retention_days,
             }
 
-        if not await self._run(lambda: self._catalog(decide)):
+        if not await self._life.run(lambda: self._catalog(decide)):
             raise NotFoundError(f"event bus {bus.name!r} does not exist")
 
     async def get_bus(self, name: str) -> Bus:
@@ -193,7 +169,7 @@ class NatsBusStore:
             with self._lock:
                 return [self.state.buses[name] for name in sorted(self.state.buses)]
 
-        result: list[Bus] = await self._run(listing)
+        result: list[Bus] = await self._life.run(listing)
         return result
 
     async def delete_bus(self, name: str) -> None:
@@ -209,7 +185,7 @@ class NatsBusStore:
                 await self._drop_hidden(name, start=1)
             return outcome
 
-        outcome = await self._run(delete)
+        outcome = await self._life.run(delete)
         if outcome == "missing":
             raise NotFoundError(f"event bus {name!r} does not exist")
         if outcome == "rules":
@@ -219,7 +195,7 @@ class NatsBusStore:
 
     async def put_rule(self, rule: Rule) -> None:
         record = {"op": "put_rule", "bus": rule.bus, "name": rule.name, "definition": rule.to_json()}
-        await self._run(lambda: self.log.append(_CONTROL, lambda: dict(record)))
+        await self._life.run(lambda: self.log.append(_CONTROL, lambda: dict(record)))
 
     async def get_rule(self, bus: str, name: str) -> Rule:
         def find() -> Rule:
@@ -237,13 +213,13 @@ class NatsBusStore:
                 keys = sorted(key for key in self.state.rules if bus is None or key[0] == bus)
                 return [Rule.from_json(self.state.rules[key]) for key in keys]
 
-        if self._started:  # the tail's view: what `rules_version` just reported (no round trip)
+        if self._life.started:  # the tail's view: what `rules_version` just reported (no round trip)
             return listing()
 
         async def started() -> list[Rule]:
             return listing()
 
-        result: list[Rule] = await self._run(started)
+        result: list[Rule] = await self._life.run(started)
         return result
 
     async def delete_rule(self, bus: str, name: str) -> bool:
@@ -259,7 +235,7 @@ class NatsBusStore:
                 outcome = await self.log.append(_CONTROL, decide)
             return bool(outcome)
 
-        result: bool = await self._run(delete)
+        result: bool = await self._life.run(delete)
         return result
 
     def rules_version(self) -> int:
@@ -297,11 +273,11 @@ class NatsBusStore:
             self._compact_soon()
             return ids
 
-        result: list[int] = await self._run(put)
+        result: list[int] = await self._life.run(put)
         return result
 
     async def claim(self, now: float, lease_until: float, limit: int) -> builtins.list[Delivery]:
-        if self._started:
+        if self._life.started:
             with self._lock:  # an idle poll answers from the tail's view, without a round trip
                 if not self.state.any_due(now):
                     return []
@@ -315,7 +291,7 @@ class NatsBusStore:
             self._compact_soon()
             return rows or []
 
-        rows: list[Row] = await self._run(take)
+        rows: list[Row] = await self._life.run(take)
         return sorted((self._delivery(row) for row in rows), key=lambda delivery: delivery.id)
 
     async def settle(self, settlements: Sequence[Settlement], counters: CounterUpdates) -> None:
@@ -329,10 +305,10 @@ class NatsBusStore:
             await self.log.append(_CONTROL, lambda: record, checked=False)
             self._compact_soon()
 
-        await self._run(put)
+        await self._life.run(put)
 
     async def next_due(self) -> float | None:
-        if not self._started:
+        if not self._life.started:
             await self.start()
         with self._lock:
             return self.state.next_due()
@@ -358,7 +334,7 @@ class NatsBusStore:
                     break
             return to_archived(bus, found[:limit])
 
-        result: list[ArchivedEvent] = await self._run(read)
+        result: list[ArchivedEvent] = await self._life.run(read)
         return result
 
     async def last_sequence(self, bus: str) -> int:
@@ -374,7 +350,7 @@ class NatsBusStore:
                     newest = max([newest, *(row[0] for row in rows)])
             return newest
 
-        result: int = await self._run(read)
+        result: int = await self._life.run(read)
         return result
 
     async def expire(self, bus: str, received_before: float) -> int:
@@ -386,7 +362,7 @@ class NatsBusStore:
             low = -float("inf") if old_cut is None else old_cut
             return await self._drop_hidden(bus, start=start, low=low, before=received_before)
 
-        result: int = await self._run(expire)
+        result: int = await self._life.run(expire)
         return result
 
     async def _drop_hidden(
@@ -431,7 +407,7 @@ class NatsBusStore:
                 )
             return [self._delivery(row) for row in rows[:limit]]
 
-        result: list[Delivery] = await self._run(read)
+        result: list[Delivery] = await self._life.run(read)
         return result
 
     def stats(self, bus: str) -> BusStats:
@@ -456,7 +432,7 @@ class NatsBusStore:
 
     async def _read(self, find: Callable[[], Any]) -> Any:
         """A lookup on the local view; a miss is checked again once the view caught up with the stream."""
-        if self._started:
+        if self._life.started:
             with self._lock:
                 try:
                     return find()
@@ -468,7 +444,7 @@ class NatsBusStore:
             with self._lock:
                 return find()
 
-        return await self._run(read)
+        return await self._life.run(read)
 
     async def _catalog(self, decide: Callable[[], dict[str, Any] | None]) -> Any:
         """A checked catalog record; a refusal on a possibly stale view is decided again once caught up."""

@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
+from hexad.adapters.nats.lifecycle import OpenOnce
 from hexad.adapters.nats.log import JetStreamLog
-from hexad.adapters.nats.loop import call, call_sync
 from hexad.adapters.nats.queue_state import QueueState, parse_handle
 from hexad.adapters.shared.group_commit import GroupCommit
 from hexad.errors import InvalidReceiptHandleError, NotFoundError
@@ -52,55 +52,30 @@ class NatsQueueBackend:
         self.log = JetStreamLog(url, stream, self.state.apply)
         self._lock = self.log.lock
         self.wakeup_key = f"nats:{url}:{stream}"
-        self._started = False
-        self._starting: asyncio.Future[None] | None = None
+        self._life = OpenOnce(self.log.start, self.log.close)
         self.compact_after = compact_after
         self._compactions: dict[str, asyncio.Future[None]] = {}
         self._group = GroupCommit(_MAX_RECORD_BYTES)  # a queue's concurrent sends (receives...) share records
 
     async def start(self) -> None:
         """Connect and load the stream; every operation calls it, so calling it first is optional."""
-        if not self._started:
-            await call(self._start())
-
-    async def _start(self) -> None:
-        if self._started:
-            return
-        if self._starting is None:  # concurrent first calls share one connection
-            self._starting = asyncio.ensure_future(self.log.start())
-        try:
-            await asyncio.shield(self._starting)
-        except BaseException:
-            self._starting = None  # a later call tries again
-            raise
-        self._started = True
+        await self._life.start()
 
     async def close(self) -> None:
-        if self._started:
-            await call(self.log.close())
-            self._started, self._starting = False, None
+        await self._life.close()
 
     def close_sync(self) -> None:
-        if self._started:
-            call_sync(self.log.close(), 10)
-            self._started, self._starting = False, None
-
-    async def _run(self, operation: Any) -> Any:
-        async def run() -> Any:
-            await self._start()
-            return await operation()
-
-        return await call(run())
+        self._life.close_sync()
 
     # --- queues
 
     async def create_queue(self, config: QueueConfig) -> None:
-        await self._run(
+        await self._life.run(
             lambda: self.log.append(config.name, lambda: {"op": "create", "config": asdict(config)})
         )
 
     async def get_queue(self, name: str) -> QueueConfig:
-        if self._started:
+        if self._life.started:
             with self._lock:
                 if self.state.has(name):
                     return self.state.config(name)
@@ -110,7 +85,7 @@ class NatsQueueBackend:
                 await self.log.sync()
             return self.state.config(name)
 
-        result: QueueConfig = await self._run(get)
+        result: QueueConfig = await self._life.run(get)
         return result
 
     async def list_queues(self) -> list[QueueConfig]:
@@ -118,7 +93,7 @@ class NatsQueueBackend:
             await self.log.sync()
             return [self.state.queues[name].config for name in sorted(self.state.queues)]
 
-        result: list[QueueConfig] = await self._run(listing)
+        result: list[QueueConfig] = await self._life.run(listing)
         return result
 
     async def delete_queue(self, name: str) -> None:
@@ -130,7 +105,7 @@ class NatsQueueBackend:
             sequence: int = await self._write(name, decide)
             await self.log.purge_before(name, sequence)  # the queue's history is gone with it
 
-        await self._run(delete)
+        await self._life.run(delete)
 
     # --- messages
 
@@ -145,7 +120,7 @@ class NatsQueueBackend:
                 raise NotFoundError(f"queue {queue!r} does not exist")
             return list(outcome)
 
-        result: list[str] = await self._run(
+        result: list[str] = await self._life.run(
             lambda: self._group.join((queue, "send"), part, write, _Send.size_of)
         )
         return result
@@ -153,7 +128,7 @@ class NatsQueueBackend:
     async def receive(
         self, queue: str, max_messages: int, visibility_timeout: float, now: float
     ) -> list[Message]:
-        if self._started:
+        if self._life.started:
             with self._lock:  # an idle poll answers from the tail's view, without a round trip
                 if self.state.has(queue) and not self.state.any_visible(queue, now):
                     return []
@@ -178,7 +153,7 @@ class NatsQueueBackend:
             self._compact_soon(queue)
             return outcome or [[] for _ in waiting]
 
-        result: list[Message] = await self._run(receive)
+        result: list[Message] = await self._life.run(receive)
         return result
 
     async def delete(self, queue: str, receipt_handles: Sequence[str]) -> None:
@@ -199,21 +174,21 @@ class NatsQueueBackend:
             self._compact_soon(queue)
             return [None] * len(parts)
 
-        await self._run(lambda: self._group.join((queue, "delete"), handles, write))
+        await self._life.run(lambda: self._group.join((queue, "delete"), handles, write))
 
     async def change_visibility(self, queue: str, receipt_handle: str, timeout: float, now: float) -> None:
         def decide() -> dict[str, Any]:
             self.state.current(queue, receipt_handle)
             return {"op": "visibility", "queue": queue, "handle": receipt_handle, "visible_at": now + timeout}
 
-        await self._run(lambda: self._write(queue, decide))
+        await self._life.run(lambda: self._write(queue, decide))
 
     async def record_error(self, queue: str, receipt_handle: str, error: str) -> None:
         def decide() -> dict[str, Any]:
             self.state.current(queue, receipt_handle)
             return {"op": "error", "queue": queue, "handle": receipt_handle, "error": error}
 
-        await self._run(lambda: self._write(queue, decide))
+        await self._life.run(lambda: self._write(queue, decide))
 
     async def move(self, source: str, receipt_handle: str, destination: str, now: float) -> None:
         def decide() -> dict[str, Any]:
@@ -224,7 +199,7 @@ class NatsQueueBackend:
                 "now": now,
             }  # fmt: skip
 
-        await self._run(lambda: self._write(source, decide))
+        await self._life.run(lambda: self._write(source, decide))
 
     async def redrive(
         self, dead_letter_queue: str, destination: str | None, limit: int | None, now: float
@@ -235,7 +210,7 @@ class NatsQueueBackend:
                 {"op": "redrive", "queue": dead_letter_queue, "moves": moves, "now": now} if moves else None
             )
 
-        result: int | None = await self._run(lambda: self._write(dead_letter_queue, decide))
+        result: int | None = await self._life.run(lambda: self._write(dead_letter_queue, decide))
         return result or 0
 
     async def purge(self, queue: str) -> int:
@@ -243,7 +218,7 @@ class NatsQueueBackend:
             self.state.config(queue)
             return {"op": "purge", "queue": queue}
 
-        result: int = await self._run(lambda: self._write(queue, decide))
+        result: int = await self._life.run(lambda: self._write(queue, decide))
         return result
 
     async def attributes(self, queue: str, now: float) -> QueueAttributes:
@@ -251,7 +226,7 @@ class NatsQueueBackend:
             await self.log.sync()
             return self.state.attributes(queue, now)
 
-        result: QueueAttributes = await self._run(read)
+        result: QueueAttributes = await self._life.run(read)
         return result
 
     async def peek(self, queue: str, limit: int, now: float) -> list[Message]:
@@ -259,7 +234,7 @@ class NatsQueueBackend:
             await self.log.sync()
             return self.state.peek(queue, limit, now)
 
-        result: list[Message] = await self._run(read)
+        result: list[Message] = await self._life.run(read)
         return result
 
     async def _write(self, queue: str, decide: Any) -> Any:
